@@ -1,0 +1,1 @@
+"""The `rempart` console script. Commands are thin: parse, call one function, render."""

@@ -1,0 +1,89 @@
+"""`rempart demo`: the main job. Set up what exists, start the services, run until Ctrl-C.
+
+The steps are chosen by what the installed packages provide, so the demo grows with the
+project without a manual step:
+1. the domain self-check;
+2. migrate the SQLite database and load the demo region (when the MES catalogue exists);
+3. start the twin's OPC UA server (when it exists), the machine-event ingester (when it
+   exists) and the web server;
+4. print the URL and the demo accounts; Ctrl-C stops every process started here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import typer
+
+from rempart.cli.selfcheck import run_selfcheck
+from rempart.cli.supervisor import Supervisor, rempart_argv
+from rempart.config import load_config
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _run_step(title: str, argv: list[str]) -> None:
+    typer.echo(f"- {title}")
+    result = subprocess.run(argv, check=False)
+    if result.returncode != 0:
+        typer.echo(f"rempart demo: step failed: {title} (status {result.returncode})", err=True)
+        raise typer.Exit(code=result.returncode)
+
+
+def _wait_http(url: str, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                if response.status < 500:
+                    return True
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    return False
+
+
+def run_demo(*, web_port: int | None, quiet: bool) -> int:
+    config = load_config()
+    port = web_port or config.web_port
+    typer.echo("rempart demo\n- domain self-check")
+    if run_selfcheck(lambda line: typer.echo(f"    {line}")) != 0:
+        return 1
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    _run_step(
+        "migrate the database", rempart_argv("mes", "manage", "migrate", "--noinput", "-v", "0")
+    )
+    if _has("rempart.mes.catalog"):
+        _run_step("load the demo region", rempart_argv("mes", "load-demo"))
+
+    supervisor = Supervisor(echo=typer.echo)
+    typer.echo("- start services")
+    env = dict(os.environ)
+    if _has("rempart.opcua.server"):
+        supervisor.start(
+            "twin OPC UA server",
+            rempart_argv("twin", "serve", "--port", str(config.opcua_port), "--speed", "60"),
+            env=env,
+        )
+    if _has("rempart.opcua.client") and _has("rempart.mes.machine"):
+        supervisor.start(
+            "machine-event ingester",
+            rempart_argv("mes", "ingest", "--endpoint", config.opcua_endpoint),
+            env=env,
+        )
+    supervisor.start("web server", rempart_argv("mes", "serve", "--port", str(port)), env=env)
+    url = f"http://{config.web_host}:{port}/"
+    if not _wait_http(url + "health", 60):
+        typer.echo("rempart demo: the web server did not answer within 60 s", err=True)
+        supervisor.stop_all()
+        return 1
+    typer.echo(f"\nrempart is running at {url}  (health: {url}health)")
+    if not quiet:
+        typer.echo("Press Ctrl-C to stop every process started by the demo.")
+    return supervisor.wait()

@@ -1,0 +1,89 @@
+"""Entry point of the `rempart` console script.
+
+Sub-command groups live in their own modules (`rempart.cli.twin`, `rempart.cli.plan`, ...),
+each exposing a `typer.Typer` named `app`. Those modules import only typer at load time and
+import their engines inside each command, so `rempart plan ...` never loads Django.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import typer
+
+from rempart import __version__
+from rempart.config import ConfigError, load_config
+
+#: (module under rempart.cli, command name, one-line help)
+GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("twin", "twin", "The filling line's digital twin: run, Monte Carlo, serve over OPC UA."),
+    ("plan", "plan", "Production planning with HiGHS: solve, benchmark, example problems."),
+    ("mes", "mes", "The MES web application: database, demo data, server, ingestion."),
+    ("audit", "audit", "The audit trail: verify the hash chain."),
+    ("shortage", "shortage", "Shortage watch: import BDPM/ANSM files, coverage, alerts."),
+    ("scenario", "scenario", "Crisis scenarios replayed through planning and the line."),
+)
+
+app = typer.Typer(
+    name="rempart",
+    help="rempart: in-house production of sterile injectables on a closed-vial aseptic line.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _startup() -> None:
+    """Check the configuration before any command runs: a bad value stops here."""
+    try:
+        load_config()
+    except ConfigError as exc:
+        typer.echo(f"rempart: configuration error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.command()
+def version() -> None:
+    """Print the rempart version."""
+    typer.echo(f"rempart {__version__}")
+
+
+@app.command()
+def selfcheck() -> None:
+    """Exercise the domain rules on the demo catalogue and print what they decide."""
+    from rempart.cli.selfcheck import run_selfcheck
+
+    raise typer.Exit(code=run_selfcheck(typer.echo))
+
+
+@app.command()
+def demo(
+    web_port: int = typer.Option(0, help="Web port (0: from configuration, default 8000)."),
+    no_browser_hint: bool = typer.Option(False, help="Do not print the browser hint."),
+) -> None:
+    """The main job: set up everything that exists and run it until Ctrl-C."""
+    from rempart.cli.demo import run_demo
+
+    raise typer.Exit(code=run_demo(web_port=web_port or None, quiet=no_browser_hint))
+
+
+def _register_groups() -> None:
+    for module_name, command, help_text in GROUPS:
+        qualified = f"rempart.cli.{module_name}"
+        if importlib.util.find_spec(qualified) is None:
+            continue
+        module = importlib.import_module(qualified)
+        app.add_typer(module.app, name=command, help=help_text)
+
+
+_register_groups()
+
+
+def main() -> None:
+    app(prog_name="rempart")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

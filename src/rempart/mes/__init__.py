@@ -1,0 +1,1 @@
+"""The MES: the only Django package (settings, urls, apps by bounded context)."""

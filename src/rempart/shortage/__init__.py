@@ -1,0 +1,1 @@
+"""Shortage watch: BDPM/ANSM readers, coverage and alerts (no Django)."""

@@ -1,0 +1,1 @@
+"""The digital twin of the closed-vial aseptic filling line (SimPy)."""

@@ -1,0 +1,50 @@
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from rempart import __version__
+from rempart.cli.main import app
+
+runner = CliRunner()
+
+
+def test_help_lists_the_groups() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for word in ("version", "selfcheck", "demo", "mes"):
+        assert word in result.output
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_selfcheck_passes() -> None:
+    result = runner.invoke(app, ["selfcheck"])
+    assert result.exit_code == 0, result.output
+    assert "Self-check passed." in result.output
+
+
+def test_commands_outside_mes_never_load_django() -> None:
+    probe = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from rempart.cli.main import app\n"
+        "groups = [c.name for c in app.registered_groups]\n"
+        "calls = [['version'], ['selfcheck'], ['--help']]\n"
+        "calls += [[g, '--help'] for g in groups if g != 'mes']\n"
+        "for args in calls:\n"
+        "    r = CliRunner().invoke(app, args)\n"
+        "    assert r.exit_code == 0, (args, r.output)\n"
+        "loaded = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\n"
+        "assert not loaded, loaded[:5]\n"
+        "print('ok', groups)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok")
