@@ -1,0 +1,98 @@
+"""`rempart shortage ...`: the shortage watch over the official BDPM/ANSM files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("read")
+def read_files(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="BDPM files (CIS_MITM.txt, CIS_CIP_Dispo_Spec.txt); default: shipped"),
+    ] = None,
+    skip_bad_lines: Annotated[
+        bool, typer.Option("--skip-bad-lines", help="Skip malformed lines instead of failing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Read BDPM files (Windows-1252 or UTF-8) and show the catalogue's supply statuses."""
+    from rempart.domain.catalog import MOLECULES
+    from rempart.shortage.bdpm import BdpmFormatError, ErrorPolicy, read_bdpm, shipped_data_dir
+    from rempart.shortage.watch import summarise
+
+    paths = files or sorted(shipped_data_dir().glob("*.txt"))
+    policy = ErrorPolicy.SKIP if skip_bad_lines else ErrorPolicy.FAIL
+    results = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            typer.echo(f"rempart shortage: cannot read {path}: {exc.strerror}", err=True)
+            raise typer.Exit(2) from None
+        try:
+            results.append(read_bdpm(data, source=str(path), on_error=policy))
+        except BdpmFormatError as exc:
+            typer.echo(f"rempart shortage: {exc}", err=True)
+            raise typer.Exit(2) from None
+    summary = summarise(results, MOLECULES.values())
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "files": [
+                        {
+                            "source": r.source,
+                            "kind": r.kind,
+                            "encoding": r.encoding,
+                            "rows": len(r.rows),
+                            "duplicates_dropped": r.duplicates_dropped,
+                            "errors": [{"line": e.line, "message": e.message} for e in r.errors],
+                        }
+                        for r in results
+                    ],
+                    "status_counts": summary.status_counts,
+                    "molecules": {
+                        inn: {
+                            "atc": s.atc,
+                            "specialties": len(s.specialties),
+                            "worst_status": s.worst.label_fr if s.worst else None,
+                            "statuses": [
+                                {
+                                    "cis": x.cis,
+                                    "name": x.name,
+                                    "status": x.status.label_fr,
+                                    "since": x.start_date.isoformat(),
+                                }
+                                for x in s.statuses
+                            ],
+                        }
+                        for inn, s in summary.molecules.items()
+                    },
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    for r in results:
+        typer.echo(
+            f"{r.source}: {r.kind}, {r.encoding}, {len(r.rows)} rows, "
+            f"{r.duplicates_dropped} duplicates dropped, {len(r.errors)} bad lines skipped"
+        )
+        for err in r.errors[:20]:
+            typer.echo(f"  line {err.line}: {err.message}")
+    for label, count in sorted(summary.status_counts.items()):
+        typer.echo(f"  {label}: {count}")
+    typer.echo("Catalogue molecules:")
+    for inn, s in summary.molecules.items():
+        worst = s.worst.label_fr if s.worst else "no status reported"
+        typer.echo(f"  {inn:<16} {s.atc}  {len(s.specialties):>2} MITM specialties  {worst}")
+        for x in s.in_shortage:
+            typer.echo(f"      {x.status.label_fr} since {x.start_date:%d/%m/%Y}: {x.name}")
