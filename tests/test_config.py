@@ -87,3 +87,12 @@ def test_django_start_up_stops_on_bad_database_url() -> None:
     )
     assert result.returncode == 2
     assert "REMPART_DATABASE_URL" in result.stderr
+
+
+def test_session_timeouts_are_bounded_whole_numbers() -> None:
+    config = load_config({"REMPART_SESSION_IDLE_MINUTES": "30", "REMPART_SESSION_MAX_HOURS": "8"})
+    assert (config.session_idle_minutes, config.session_max_hours) == (30, 8)
+    with pytest.raises(ConfigError, match="REMPART_SESSION_IDLE_MINUTES"):
+        load_config({"REMPART_SESSION_IDLE_MINUTES": "0"})
+    with pytest.raises(ConfigError, match="REMPART_SESSION_MAX_HOURS"):
+        load_config({"REMPART_SESSION_MAX_HOURS": "twelve"})

@@ -64,6 +64,8 @@ class Config:
     email_backend: str
     release_requires_independent_releaser: bool
     conditional_release: bool
+    session_idle_minutes: int = 15
+    session_max_hours: int = 12
 
 
 def parse_bool(raw: str) -> bool:
@@ -148,6 +150,21 @@ def parse_hosts(raw: str) -> tuple[str, ...]:
     return hosts
 
 
+def parse_bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """A whole number within [low, high]."""
+
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {raw!r}") from None
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}, got {value}")
+        return value
+
+    return parse
+
+
 def parse_identifier(raw: str) -> str:
     value = raw.strip()
     if not value or not all(c.isalnum() or c in "-_" for c in value):
@@ -218,4 +235,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
             env, "REMPART_RELEASE_INDEPENDENT_RELEASER", "true", parse_bool
         ),
         conditional_release=_get(env, "REMPART_CONDITIONAL_RELEASE", "false", parse_bool),
+        session_idle_minutes=_get(
+            env, "REMPART_SESSION_IDLE_MINUTES", "15", parse_bounded_int(1, 240)
+        ),
+        session_max_hours=_get(env, "REMPART_SESSION_MAX_HOURS", "12", parse_bounded_int(1, 24)),
     )

@@ -21,16 +21,55 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",
     "rempart.mes.core",
+    "rempart.mes.audit",
+    "rempart.mes.catalog",
+    "rempart.mes.accounts",
+    "rempart.mes.signatures",
 ]
+
+AUTH_USER_MODEL = "accounts.User"
+# User names are unique case-insensitively (a functional unique constraint on Lower(username)),
+# which Django's check does not recognise.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+AUTHENTICATION_BACKENDS = ["rempart.mes.accounts.backends.LockoutBackend"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+
+# Argon2 in every environment but tests, where a cheap hash keeps thousands of log-ins fast.
+PASSWORD_HASHERS = (
+    ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if CONFIG.environment is Environment.TEST
+    else ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+#: Inactivity and absolute session limits (enforced by `core.middleware.SessionTimeout`).
+SESSION_IDLE_SECONDS = CONFIG.session_idle_minutes * 60
+SESSION_COOKIE_AGE = CONFIG.session_max_hours * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_SAMESITE = "Strict"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "rempart.mes.core.middleware.RequestId",
+    "rempart.mes.core.middleware.SecurityHeaders",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rempart.mes.core.middleware.SessionTimeout",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -92,7 +131,7 @@ TIME_ZONE = CONFIG.time_zone
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
+STATIC_URL = "/static/"
 STATIC_ROOT = CONFIG.data_dir / "static"
 
 EMAIL_BACKEND = CONFIG.email_backend
@@ -104,6 +143,10 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SECURE = CONFIG.environment is Environment.PRODUCTION
 CSRF_COOKIE_SECURE = CONFIG.environment is Environment.PRODUCTION
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if CONFIG.environment is Environment.PRODUCTION:
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -1,0 +1,1 @@
+"""People, roles, qualifications, log-in protection and sessions."""

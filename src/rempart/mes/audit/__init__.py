@@ -1,0 +1,1 @@
+"""The audit trail: database-trigger capture, append-only hash chain, verification."""

@@ -1,0 +1,1 @@
+"""Master data: molecules, vial formats, products, hospitals and sites, master batch records."""

@@ -1,0 +1,1 @@
+"""Electronic signatures bound to the content they sign."""
