@@ -1,0 +1,146 @@
+"""Turn a HiGHS column vector back into domain terms: lots, flows, allocations, fill rates."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from rempart.planning.model import PlanModel
+from rempart.planning.plan import (
+    Allocation,
+    FillRate,
+    Flow,
+    LotUse,
+    PeriodUse,
+    Plan,
+    ProductionLot,
+    StageResult,
+    Status,
+)
+from rempart.planning.reasons import explain_shortages
+
+#: Below this many vials a value is solver noise, not a decision.
+VIAL_EPSILON = 1e-6
+
+
+def _regimes(model: PlanModel, values: np.ndarray) -> list[str]:
+    problem = model.problem
+    if not model.regime:
+        return [problem.regimes[0].name] * problem.n_periods
+    return [
+        max(problem.regimes, key=lambda r: values[model.regime[r.name, t]]).name
+        for t in range(problem.n_periods)
+    ]
+
+
+def period_uses(model: PlanModel, values: np.ndarray) -> list[PeriodUse]:
+    """Hours used and available per period in the regime chosen by the solution."""
+    problem = model.problem
+    used = [0.0] * problem.n_periods
+    for (p, t, _), col in model.flow.items():
+        used[t] += problem.product(p).line_hours_per_vial * values[col]
+    formats: set[tuple[str, int]] = set()
+    for (p, t), col in model.setup.items():
+        if values[col] > 0.5:
+            product = problem.product(p)
+            used[t] += product.setup_hours
+            formats.add((product.vial_format, t))
+    if model.format_used:
+        for _, t in formats:
+            used[t] += problem.format_change_hours
+    regimes = _regimes(model, values)
+    by_name = {r.name: r for r in problem.regimes}
+    return [
+        PeriodUse(t, problem.period_labels[t], regimes[t], by_name[regimes[t]].capacity_hours[t], used[t])
+        for t in range(problem.n_periods)
+    ]
+
+
+def extract_plan(
+    model: PlanModel,
+    values: np.ndarray,
+    status: Status,
+    stages: tuple[StageResult, ...],
+    seconds: float,
+) -> Plan:
+    problem = model.problem
+    produced: dict[tuple[str, int], float] = defaultdict(float)
+    flows = []
+    for (p, t, k), col in model.flow.items():
+        if values[col] > VIAL_EPSILON:
+            produced[p, t] += values[col]
+            flows.append(Flow(p, t, k, float(values[col])))
+    lots = tuple(
+        ProductionLot(p, t, vials, vials * problem.product(p).line_hours_per_vial)
+        for (p, t), vials in sorted(produced.items(), key=lambda item: (item[0][1], item[0][0]))
+    )
+    lot_uses = tuple(
+        LotUse(lot_id, k, float(values[col]))
+        for (lot_id, k), col in model.lot_use.items()
+        if values[col] > VIAL_EPSILON
+    )
+    own: dict[tuple[str, str, int], float] = defaultdict(float)
+    lot_by_id = {lot.lot_id: lot for lot in problem.lots}
+    for use in lot_uses:
+        lot = lot_by_id[use.lot_id]
+        if lot.location != "central":
+            own[lot.product, lot.location, use.period] += use.vials
+    allocations = []
+    for (p, h, k), col in model.allocation.items():
+        unmet = float(values[model.unmet[p, h, k]]) if (p, h, k) in model.unmet else 0.0
+        allocations.append(
+            Allocation(
+                p,
+                h,
+                k,
+                problem.demand[h, p][k],
+                float(values[col]),
+                own[p, h, k],
+                unmet if unmet > VIAL_EPSILON else 0.0,
+            )
+        )
+    fill_rates, min_fill = _fill_rates(allocations)
+    weighted = sum(problem.product(a.product).criticality * a.unmet_vials for a in allocations)
+    cost = float(sum(values[col] * coef for col, coef in model.objectives["cost"].items()))
+    periods = period_uses(model, values)
+    shortages = explain_shortages(problem, allocations, periods, model, values)
+    return Plan(
+        problem.name,
+        status,
+        None,
+        None,
+        None,
+        seconds,
+        stages,
+        lots=lots,
+        flows=tuple(flows),
+        lot_uses=lot_uses,
+        allocations=tuple(allocations),
+        shortages=tuple(shortages),
+        fill_rates=tuple(fill_rates),
+        periods=tuple(periods),
+        min_fill_rate=min_fill,
+        weighted_shortage=weighted,
+        cost=cost,
+    )
+
+
+def _fill_rates(allocations: list[Allocation]) -> tuple[list[FillRate], float | None]:
+    """Per hospital: overall fill rate and its worst product; the minimum over all pairs."""
+    demand: dict[tuple[str, str], float] = defaultdict(float)
+    unmet: dict[tuple[str, str], float] = defaultdict(float)
+    for a in allocations:
+        demand[a.hospital, a.product] += a.demand_vials
+        unmet[a.hospital, a.product] += a.unmet_vials
+    hospitals = sorted({h for h, _ in demand})
+    rates = []
+    lowest: float | None = None
+    for h in hospitals:
+        pairs = {p: 1 - unmet[h, p] / d for (hh, p), d in demand.items() if hh == h and d > 0}
+        total = sum(d for (hh, _), d in demand.items() if hh == h)
+        missing = sum(u for (hh, _), u in unmet.items() if hh == h)
+        worst = min(pairs, key=lambda p: (pairs[p], p))
+        rates.append(FillRate(h, 1 - missing / total, worst, pairs[worst]))
+        lowest = pairs[worst] if lowest is None else min(lowest, pairs[worst])
+    return rates, lowest

@@ -1,0 +1,121 @@
+"""MIP-based incumbent heuristics: relax-and-fix, then fix-and-optimise.
+
+Relax-and-fix walks a window of periods through the horizon: binaries inside the window are
+integer, those before it are fixed to the values already decided, those after it are relaxed
+to [0, 1]. Fix-and-optimise then frees one window of periods at a time around the incumbent and
+re-solves, keeping any improvement. Both run on a copy of the model, so the main HiGHS instance
+only receives the final incumbent (via `setSolution`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import highspy
+import numpy as np
+
+from rempart.planning.model import PlanModel, to_highs
+
+WINDOW_PERIODS = 4
+STEP_PERIODS = 2
+#: Part of the heuristic budget spent building the first incumbent; the rest improves it.
+RELAX_AND_FIX_SHARE = 0.6
+
+
+def _integer_columns_by_period(model: PlanModel) -> dict[int, list[int]]:
+    by_period: dict[int, list[int]] = defaultdict(list)
+    for (_, t), col in model.setup.items():
+        by_period[t].append(col)
+    for (_, t), col in model.format_used.items():
+        by_period[t].append(col)
+    for (_, t), col in model.regime.items():
+        by_period[t].append(col)
+    return by_period
+
+
+def _set_integrality(h: highspy.Highs, cols: list[int], integer: bool) -> None:
+    if not cols:
+        return
+    kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
+    h.changeColsIntegrality(len(cols), np.array(cols, dtype=np.int32), np.full(len(cols), kind))
+
+
+def _set_bounds(h: highspy.Highs, cols: list[int], lower: list[float], upper: list[float]) -> None:
+    if cols:
+        h.changeColsBounds(len(cols), np.array(cols, dtype=np.int32), np.array(lower), np.array(upper))
+
+
+def _solve(h: highspy.Highs, limit_s: float) -> np.ndarray | None:
+    h.setOptionValue("time_limit", max(limit_s, 0.01))
+    h.run()
+    feasible = h.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    return np.array(h.getSolution().col_value) if feasible else None
+
+
+def relax_and_fix(model: PlanModel, threads: int, budget_s: float) -> np.ndarray | None:
+    """An incumbent for the cost objective, or None if the heuristic found none in time."""
+    if budget_s <= 0:
+        return None
+    deadline = time.perf_counter() + budget_s
+    by_period = _integer_columns_by_period(model)
+    n_periods = model.problem.n_periods
+    h = to_highs(model, "cost")
+    h.setOptionValue("threads", threads)
+    h.setOptionValue("mip_rel_gap", 1e-3)
+    all_integer = [c for cols in by_period.values() for c in cols]
+    _set_integrality(h, all_integer, integer=False)
+    starts = list(range(0, max(1, n_periods - WINDOW_PERIODS + 1), STEP_PERIODS))
+    rf_deadline = time.perf_counter() + RELAX_AND_FIX_SHARE * budget_s
+    values: np.ndarray | None = None
+    for i, start in enumerate(starts):
+        last = i == len(starts) - 1
+        end = n_periods if last else start + WINDOW_PERIODS
+        window = [c for t in range(start, end) for c in by_period.get(t, [])]
+        _set_integrality(h, window, integer=True)
+        left = rf_deadline - time.perf_counter()
+        values = _solve(h, left / (len(starts) - i))
+        if values is None:
+            return None
+        fixed_end = end if last else start + STEP_PERIODS
+        fixed = [c for t in range(start, fixed_end) for c in by_period.get(t, [])]
+        rounded = [float(round(values[c])) for c in fixed]
+        _set_bounds(h, fixed, rounded, rounded)
+    if values is None:
+        return None
+    return fix_and_optimise(h, by_period, values, deadline)
+
+
+def fix_and_optimise(
+    h: highspy.Highs,
+    by_period: dict[int, list[int]],
+    incumbent: np.ndarray,
+    deadline: float,
+) -> np.ndarray:
+    """Free the binaries of one window of periods at a time; keep improvements until time runs out."""
+    periods = sorted(by_period)
+    all_integer = [c for t in periods for c in by_period[t]]
+    _set_integrality(h, all_integer, integer=True)
+    best = incumbent
+    best_cost = _objective(h, best)
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        for start in range(0, len(periods), STEP_PERIODS):
+            if time.perf_counter() >= deadline:
+                break
+            free = {c for t in periods[start : start + WINDOW_PERIODS] for c in by_period[t]}
+            rounded = [float(round(best[c])) for c in all_integer]
+            lower = [0.0 if c in free else v for c, v in zip(all_integer, rounded, strict=True)]
+            upper = [1.0 if c in free else v for c, v in zip(all_integer, rounded, strict=True)]
+            _set_bounds(h, all_integer, lower, upper)
+            h.setSolution(len(best), np.arange(len(best), dtype=np.int32), best)
+            values = _solve(h, min(2.0, deadline - time.perf_counter()))
+            if values is not None and _objective(h, values) < best_cost - 1e-6:
+                best, best_cost, improved = values, _objective(h, values), True
+    return best
+
+
+def _objective(h: highspy.Highs, values: np.ndarray) -> float:
+    cost = np.array(h.getLp().col_cost_)
+    return float(cost @ values)

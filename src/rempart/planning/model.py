@@ -1,0 +1,353 @@
+"""The planning MIP, built in small named steps and handed to HiGHS in one go.
+
+Formulation (docs/planning.md has the mathematics):
+
+- facility-location ("transportation") lot sizing: x[p,t,k] is the number of vials of p filled
+  in period t and consumed in period k. The arc exists only when the QC release and the shelf
+  life allow it (t + L_p <= k <= t + shelf life - minimum residual), so one index set encodes
+  both windows, and x[p,t,k] <= D[p,k]·y[p,t] gives the tight (l,S)-strength relaxation;
+- big-bucket capacity in line hours with setup times, plus a format changeover time for each
+  vial format used in a period;
+- allocation of central supply to hospitals, each hospital's own stock serving only itself,
+  unmet demand, and the max-min fill rate variable;
+- one regime per period, with switch-on costs and minimum durations.
+
+Every column and row carries a name (`x[ATRA-10-5,3,20]`, `capacity[3]`...), so a written model
+(`Highs.writeModel`) can be read by a person.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from rempart.planning.problem import CENTRAL, PlanningProblem
+
+ProductPeriod = tuple[str, int]
+Arc = tuple[str, int, int]
+Cell = tuple[str, str, int]
+
+
+@dataclass
+class PlanModel:
+    """Column and row data of the MIP, with maps from domain keys to column indices."""
+
+    problem: PlanningProblem
+    col_lower: list[float] = field(default_factory=list)
+    col_upper: list[float] = field(default_factory=list)
+    col_integer: list[bool] = field(default_factory=list)
+    col_names: list[str] = field(default_factory=list)
+    row_lower: list[float] = field(default_factory=list)
+    row_upper: list[float] = field(default_factory=list)
+    row_index: list[list[int]] = field(default_factory=list)
+    row_value: list[list[float]] = field(default_factory=list)
+    row_names: list[str] = field(default_factory=list)
+    setup: dict[ProductPeriod, int] = field(default_factory=dict)
+    flow: dict[Arc, int] = field(default_factory=dict)
+    lot_use: dict[tuple[str, int], int] = field(default_factory=dict)
+    allocation: dict[Cell, int] = field(default_factory=dict)
+    unmet: dict[Cell, int] = field(default_factory=dict)
+    regime: dict[tuple[str, int], int] = field(default_factory=dict)
+    regime_start: dict[tuple[str, int], int] = field(default_factory=dict)
+    format_used: dict[tuple[str, int], int] = field(default_factory=dict)
+    min_fill_rate: int | None = None
+    capacity_row: dict[int, int] = field(default_factory=dict)
+    objectives: dict[str, dict[int, float]] = field(default_factory=dict)
+
+    def add_column(self, name: str, lower: float, upper: float, integer: bool = False) -> int:
+        self.col_lower.append(lower)
+        self.col_upper.append(upper)
+        self.col_integer.append(integer)
+        self.col_names.append(name)
+        return len(self.col_names) - 1
+
+    def add_row(
+        self, name: str, lower: float, upper: float, terms: dict[int, float] | list[tuple[int, float]]
+    ) -> int:
+        items = list(terms.items()) if isinstance(terms, dict) else terms
+        self.row_lower.append(lower)
+        self.row_upper.append(upper)
+        self.row_index.append([i for i, _ in items])
+        self.row_value.append([v for _, v in items])
+        self.row_names.append(name)
+        return len(self.row_names) - 1
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.col_names)
+
+    def max_capacity_hours(self, t: int) -> float:
+        return max(r.capacity_hours[t] for r in self.problem.regimes)
+
+
+def total_demand_by_period(problem: PlanningProblem) -> dict[ProductPeriod, float]:
+    totals: dict[ProductPeriod, float] = defaultdict(float)
+    for (_, product), series in problem.demand.items():
+        for k, vials in enumerate(series):
+            if vials > 0:
+                totals[product, k] += vials
+    return dict(totals)
+
+
+def add_production_variables(model: PlanModel) -> None:
+    """Setup binaries y[p,t] and arcs x[p,t,k] that the QC and shelf-life windows allow."""
+    problem = model.problem
+    demand = total_demand_by_period(problem)
+    for product in problem.products:
+        p = product.code
+        for t in range(problem.n_periods):
+            if model.max_capacity_hours(t) <= product.setup_hours:
+                continue  # not even one vial fits after the setup in this period
+            arcs = [k for k in problem.consumption_window(product, t) if demand.get((p, k), 0) > 0]
+            if not arcs:
+                continue
+            model.setup[p, t] = model.add_column(f"y[{p},{t}]", 0.0, 1.0, integer=True)
+            for k in arcs:
+                model.flow[p, t, k] = model.add_column(f"x[{p},{t},{k}]", 0.0, demand[p, k])
+
+
+def add_supply_variables(model: PlanModel) -> None:
+    """Use of each stock lot (on hand, quarantine, delivery) per period of its usable window."""
+    problem = model.problem
+    for lot in problem.lots:
+        if lot.quantity_vials <= 0:
+            continue
+        for k in problem.lot_window(lot):
+            if lot.location == CENTRAL:
+                need = problem.total_demand(lot.product, k)
+            else:
+                need = problem.demand.get((lot.location, lot.product), (0.0,) * (k + 1))[k]
+            if need > 0:
+                model.lot_use[lot.lot_id, k] = model.add_column(
+                    f"use[{lot.lot_id},{k}]", 0.0, min(need, lot.quantity_vials)
+                )
+
+
+def add_allocation_variables(model: PlanModel) -> None:
+    """Vials sent to each hospital, unmet demand, and the minimum fill rate lambda."""
+    problem = model.problem
+    for (h, p), series in problem.demand.items():
+        for k, vials in enumerate(series):
+            if vials <= 0:
+                continue
+            model.allocation[p, h, k] = model.add_column(f"alloc[{p},{h},{k}]", 0.0, vials)
+            if problem.allow_unmet_demand:
+                model.unmet[p, h, k] = model.add_column(f"unmet[{p},{h},{k}]", 0.0, vials)
+    if problem.allow_unmet_demand:
+        model.min_fill_rate = model.add_column("min_fill_rate", 0.0, 1.0)
+
+
+def add_regime_variables(model: PlanModel) -> None:
+    """One binary per regime and period, and a switch-on binary where a regime starts."""
+    problem = model.problem
+    if len(problem.regimes) < 2:
+        return
+    for regime in problem.regimes:
+        for t in range(problem.n_periods):
+            model.regime[regime.name, t] = model.add_column(
+                f"regime[{regime.name},{t}]", 0.0, 1.0, integer=True
+            )
+            model.regime_start[regime.name, t] = model.add_column(
+                f"regime_start[{regime.name},{t}]", 0.0, 1.0
+            )
+
+
+def add_format_variables(model: PlanModel) -> None:
+    """w[f,t] = 1 when vial format f is filled in period t (it costs a changeover)."""
+    problem = model.problem
+    if problem.format_change_hours <= 0:
+        return
+    formats = sorted({product.vial_format for product in problem.products})
+    if len(formats) < 2:
+        return  # the line never changes format
+    for f in formats:
+        for t in range(problem.n_periods):
+            model.format_used[f, t] = model.add_column(f"format[{f},{t}]", 0.0, 1.0, integer=True)
+
+
+def add_demand_constraints(model: PlanModel) -> None:
+    """demand[p,h,k]: central allocation + own stock + unmet = demand."""
+    problem = model.problem
+    own_lots: dict[Cell, list[int]] = defaultdict(list)
+    for lot in problem.lots:
+        if lot.location != CENTRAL:
+            for k in problem.lot_window(lot):
+                if (lot.lot_id, k) in model.lot_use:
+                    own_lots[lot.product, lot.location, k].append(model.lot_use[lot.lot_id, k])
+    for (p, h, k), col in model.allocation.items():
+        terms = [(col, 1.0)] + [(c, 1.0) for c in own_lots.get((p, h, k), [])]
+        if (p, h, k) in model.unmet:
+            terms.append((model.unmet[p, h, k], 1.0))
+        vials = problem.demand[h, p][k]
+        model.add_row(f"demand[{p},{h},{k}]", vials, vials, terms)
+
+
+def add_balance_constraints(model: PlanModel) -> None:
+    """central[p,k]: vials sent to hospitals = vials released from production + central lots."""
+    problem = model.problem
+    terms: dict[ProductPeriod, list[tuple[int, float]]] = defaultdict(list)
+    for (p, _, k), col in model.allocation.items():
+        terms[p, k].append((col, 1.0))
+    for (p, _, k), col in model.flow.items():
+        terms[p, k].append((col, -1.0))
+    for lot in problem.lots:
+        if lot.location == CENTRAL:
+            for k in problem.lot_window(lot):
+                if (lot.lot_id, k) in model.lot_use:
+                    terms[lot.product, k].append((model.lot_use[lot.lot_id, k], -1.0))
+    for (p, k), row in sorted(terms.items()):
+        model.add_row(f"central[{p},{k}]", 0.0, 0.0, row)
+    for lot in problem.lots:
+        cols = [
+            (model.lot_use[lot.lot_id, k], 1.0)
+            for k in problem.lot_window(lot)
+            if (lot.lot_id, k) in model.lot_use
+        ]
+        if cols:
+            model.add_row(f"lot[{lot.lot_id}]", 0.0, lot.quantity_vials, cols)
+
+
+def add_setup_constraints(model: PlanModel) -> None:
+    """vub[p,t,k]: x <= D·y; lot_size[p,t]: a lot fits in the period; min_batch[p,t]."""
+    problem = model.problem
+    demand = total_demand_by_period(problem)
+    arcs: dict[ProductPeriod, list[tuple[int, int]]] = defaultdict(list)
+    for (p, t, k), col in model.flow.items():
+        arcs[p, t].append((k, col))
+        model.add_row(f"vub[{p},{t},{k}]", -highspy.kHighsInf, 0.0, [(col, 1.0), (model.setup[p, t], -demand[p, k])])
+    for (p, t), y in model.setup.items():
+        product = problem.product(p)
+        lot_terms = [(col, product.line_hours_per_vial) for _, col in arcs[p, t]]
+        room = model.max_capacity_hours(t) - product.setup_hours
+        model.add_row(f"lot_size[{p},{t}]", -highspy.kHighsInf, 0.0, [*lot_terms, (y, -room)])
+        if product.min_batch_vials > 0:
+            batch = [(col, 1.0) for _, col in arcs[p, t]]
+            model.add_row(
+                f"min_batch[{p},{t}]", 0.0, highspy.kHighsInf, [*batch, (y, -product.min_batch_vials)]
+            )
+
+
+def add_capacity_constraints(model: PlanModel) -> None:
+    """capacity[t]: filling + setups + format changeovers <= hours of the regime in force."""
+    problem = model.problem
+    terms: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for (p, t, _), col in model.flow.items():
+        terms[t].append((col, problem.product(p).line_hours_per_vial))
+    for (p, t), col in model.setup.items():
+        product = problem.product(p)
+        if product.setup_hours > 0:
+            terms[t].append((col, product.setup_hours))
+        if model.format_used:
+            w = model.format_used[product.vial_format, t]
+            model.add_row(f"format_link[{p},{t}]", -highspy.kHighsInf, 0.0, [(col, 1.0), (w, -1.0)])
+    for (_, t), col in model.format_used.items():
+        terms[t].append((col, problem.format_change_hours))
+    for t in range(problem.n_periods):
+        if model.regime:
+            row = terms[t] + [(model.regime[r.name, t], -r.capacity_hours[t]) for r in problem.regimes]
+            model.capacity_row[t] = model.add_row(f"capacity[{t}]", -highspy.kHighsInf, 0.0, row)
+        elif terms[t]:
+            hours = problem.regimes[0].capacity_hours[t]
+            model.capacity_row[t] = model.add_row(f"capacity[{t}]", -highspy.kHighsInf, hours, terms[t])
+
+
+def add_regime_constraints(model: PlanModel) -> None:
+    """One regime per period; a start where a regime begins; minimum durations."""
+    problem = model.problem
+    if not model.regime:
+        return
+    initial = problem.regimes[0].name
+    for t in range(problem.n_periods):
+        model.add_row(f"one_regime[{t}]", 1.0, 1.0, [(model.regime[r.name, t], 1.0) for r in problem.regimes])
+    for regime in problem.regimes:
+        r = regime.name
+        for t in range(problem.n_periods):
+            z, start = model.regime[r, t], model.regime_start[r, t]
+            if t == 0:
+                before = 1.0 if r == initial else 0.0
+                model.add_row(f"regime_start[{r},0]", -highspy.kHighsInf, before, [(z, 1.0), (start, -1.0)])
+            else:
+                prev = model.regime[r, t - 1]
+                model.add_row(
+                    f"regime_start[{r},{t}]", -highspy.kHighsInf, 0.0, [(z, 1.0), (prev, -1.0), (start, -1.0)]
+                )
+            if regime.min_duration_periods > 1:
+                window = range(max(0, t - regime.min_duration_periods + 1), t + 1)
+                row = [(model.regime_start[r, tau], 1.0) for tau in window] + [(z, -1.0)]
+                model.add_row(f"min_duration[{r},{t}]", -highspy.kHighsInf, 0.0, row)
+
+
+def add_fill_rate_constraints(model: PlanModel) -> None:
+    """fill[p,h]: sum_k unmet + lambda·D[h,p] <= D[h,p], i.e. fill rate of (h, p) >= lambda."""
+    if model.min_fill_rate is None:
+        return
+    cells: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for (p, h, _), col in model.unmet.items():
+        cells[p, h].append(col)
+    for (p, h), cols in sorted(cells.items()):
+        total = sum(model.problem.demand[h, p])
+        row = [(c, 1.0) for c in cols] + [(model.min_fill_rate, total)]
+        model.add_row(f"fill[{p},{h}]", -highspy.kHighsInf, total, row)
+
+
+def set_objective(model: PlanModel) -> None:
+    """The three lexicographic objectives, each as a cost vector to minimise."""
+    problem = model.problem
+    fairness: dict[int, float] = {}
+    if model.min_fill_rate is not None:
+        fairness[model.min_fill_rate] = -1.0
+    shortage = {col: float(problem.product(p).criticality) for (p, _, _), col in model.unmet.items()}
+    cost: dict[int, float] = {}
+    for (p, t), col in model.setup.items():
+        cost[col] = problem.product(p).setup_cost
+    for (p, t, k), col in model.flow.items():
+        cost[col] = problem.product(p).holding_cost_per_vial_period * (k - t)
+    for regime in problem.regimes:
+        for t in range(problem.n_periods):
+            if (regime.name, t) in model.regime:
+                cost[model.regime[regime.name, t]] = regime.cost_per_period
+                cost[model.regime_start[regime.name, t]] = regime.switch_on_cost
+    model.objectives = {"fairness": fairness, "shortage": shortage, "cost": cost}
+
+
+def build_model(problem: PlanningProblem) -> PlanModel:
+    model = PlanModel(problem)
+    add_production_variables(model)
+    add_supply_variables(model)
+    add_allocation_variables(model)
+    add_regime_variables(model)
+    add_format_variables(model)
+    add_demand_constraints(model)
+    add_balance_constraints(model)
+    add_setup_constraints(model)
+    add_capacity_constraints(model)
+    add_regime_constraints(model)
+    add_fill_rate_constraints(model)
+    set_objective(model)
+    return model
+
+
+def to_highs(model: PlanModel, objective: str = "cost") -> highspy.Highs:
+    """Load the model into a silent HiGHS instance with the named objective."""
+    h = highspy.Highs()
+    h.silent()
+    n = model.n_columns
+    cost = np.zeros(n)
+    for col, coef in model.objectives[objective].items():
+        cost[col] = coef
+    h.addCols(n, cost, np.array(model.col_lower), np.array(model.col_upper), 0, np.array([], dtype=np.int32), np.array([], dtype=np.int32), np.array([]))
+    integer = np.array([i for i, flag in enumerate(model.col_integer) if flag], dtype=np.int32)
+    if len(integer):
+        h.changeColsIntegrality(len(integer), integer, np.full(len(integer), highspy.HighsVarType.kInteger))
+    starts = np.cumsum([0] + [len(r) for r in model.row_index[:-1]]).astype(np.int32)
+    index = np.array([i for r in model.row_index for i in r], dtype=np.int32)
+    value = np.array([v for r in model.row_value for v in r])
+    h.addRows(len(model.row_names), np.array(model.row_lower), np.array(model.row_upper), len(index), starts, index, value)
+    for i, name in enumerate(model.col_names):
+        h.passColName(i, name)
+    for i, name in enumerate(model.row_names):
+        h.passRowName(i, name)
+    return h

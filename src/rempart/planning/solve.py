@@ -1,0 +1,212 @@
+"""Solve a planning problem with HiGHS: lexicographic stages, own status and feasibility checks.
+
+The objective is lexicographic (DOMAIN.md §8): (1) maximise the minimum fill rate over
+(hospital, product) pairs, (2) minimise criticality-weighted unmet demand, (3) minimise cost
+(setups, holding, regime). Each stage is one HiGHS solve on the same model; after a stage its
+optimum is fixed within a tolerance (lambda >= lambda* - tol; shortage <= S*·(1 + tol)), and
+its solution is handed to the next stage as the starting incumbent. When unmet demand is not
+allowed (the classic CLSP), stages 1 and 2 are skipped.
+
+The status word is never taken on trust: `optimal` needs HiGHS's proof for every stage *and*
+our own check of the returned plan (check.py); a plan that fails the check is an `error`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from rempart.planning.check import check_plan
+from rempart.planning.extract import extract_plan
+from rempart.planning.heuristics import relax_and_fix
+from rempart.planning.model import PlanModel, build_model, to_highs
+from rempart.planning.plan import Plan, StageResult, Status
+from rempart.planning.problem import PlanningProblem
+
+#: Share of the remaining time given to each stage (the last one gets all that is left).
+STAGE_TIME_SHARE = {"fairness": 0.3, "shortage": 0.5, "cost": 1.0}
+#: Share of the time limit given to the relax-and-fix incumbent heuristic (cost stage only).
+HEURISTIC_TIME_SHARE = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class SolveOptions:
+    """Solver settings. Gaps are relative; tolerances fix earlier lexicographic optima."""
+
+    time_limit_s: float = 60.0
+    threads: int = 1
+    mip_rel_gap: float = 1e-4
+    fill_rate_tolerance: float = 1e-4
+    shortage_rel_tolerance: float = 1e-6
+    heuristic: bool = True
+    random_seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.time_limit_s > 0:
+            raise ValueError(f"time_limit_s must be > 0, got {self.time_limit_s}")
+        if self.threads < 1:
+            raise ValueError(f"threads must be >= 1, got {self.threads}")
+        if not 0 <= self.mip_rel_gap < 1:
+            raise ValueError(f"mip_rel_gap must be in [0, 1), got {self.mip_rel_gap}")
+
+
+def _configure(h: highspy.Highs, options: SolveOptions) -> None:
+    h.setOptionValue("threads", options.threads)
+    h.setOptionValue("mip_rel_gap", options.mip_rel_gap)
+    h.setOptionValue("random_seed", options.random_seed)
+    h.setOptionValue("output_flag", False)
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """|objective - bound| / max(|objective|, 1): 0 means proven optimal."""
+    if objective is None or bound is None:
+        return None
+    return abs(objective - bound) / max(abs(objective), 1.0)
+
+
+def stage_status(h: highspy.Highs) -> tuple[Status, bool]:
+    """Our status from HiGHS's model status and whether a primal solution exists."""
+    model_status = h.getModelStatus()
+    has_solution = (
+        h.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    )
+    if model_status == highspy.HighsModelStatus.kOptimal and has_solution:
+        return Status.OPTIMAL, True
+    if model_status in (
+        highspy.HighsModelStatus.kInfeasible,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    ):
+        return Status.INFEASIBLE, False
+    if has_solution:
+        return Status.FEASIBLE, True
+    if model_status in (
+        highspy.HighsModelStatus.kTimeLimit,
+        highspy.HighsModelStatus.kInterrupt,
+        highspy.HighsModelStatus.kSolutionLimit,
+        highspy.HighsModelStatus.kIterationLimit,
+    ):
+        return Status.TIME_LIMIT_NO_SOLUTION, False
+    return Status.ERROR, False
+
+
+def _set_objective(h: highspy.Highs, model: PlanModel, name: str) -> None:
+    cost = np.zeros(model.n_columns)
+    for col, coef in model.objectives[name].items():
+        cost[col] = coef
+    h.changeColsCost(model.n_columns, np.arange(model.n_columns, dtype=np.int32), cost)
+
+
+def _run_stage(
+    h: highspy.Highs, model: PlanModel, name: str, limit_s: float
+) -> tuple[StageResult, np.ndarray | None]:
+    _set_objective(h, model, name)
+    h.setOptionValue("time_limit", max(limit_s, 0.01))
+    started = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - started
+    status, has_solution = stage_status(h)
+    info = h.getInfo()
+    objective = float(info.objective_function_value) if has_solution else None
+    bound = float(info.mip_dual_bound) if has_solution else None
+    if bound is not None and not np.isfinite(bound):
+        bound = None
+    if name == "fairness" and objective is not None:
+        # Stored as minimise -lambda; report lambda and its proven upper bound.
+        objective = -objective
+        bound = -bound if bound is not None else None
+    gap = relative_gap(objective, bound)
+    values = np.array(h.getSolution().col_value) if has_solution else None
+    return StageResult(name, status, objective, bound, gap, seconds, limit_s), values
+
+
+def _fix_stage(
+    h: highspy.Highs, model: PlanModel, stage: StageResult, options: SolveOptions
+) -> None:
+    """Keep the earlier optimum: lambda >= found - tol; weighted shortage <= found·(1+tol)."""
+    assert stage.objective is not None
+    if stage.name == "fairness" and model.min_fill_rate is not None:
+        floor = max(0.0, stage.objective - options.fill_rate_tolerance)
+        h.changeColBounds(model.min_fill_rate, floor, 1.0)
+    elif stage.name == "shortage":
+        cols = np.array(list(model.objectives["shortage"]), dtype=np.int32)
+        vals = np.array(list(model.objectives["shortage"].values()))
+        ceiling = stage.objective * (1 + options.shortage_rel_tolerance) + 1e-6
+        h.addRow(-highspy.kHighsInf, ceiling, len(cols), cols, vals)
+        h.passRowName(h.getNumRow() - 1, "lexicographic_shortage_ceiling")
+
+
+def _warm_start(h: highspy.Highs, values: np.ndarray) -> None:
+    n = len(values)
+    h.setSolution(n, np.arange(n, dtype=np.int32), values)
+
+
+def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan:
+    """Solve `problem` within `options.time_limit_s` seconds (model building included)."""
+    options = options or SolveOptions()
+    started = time.perf_counter()
+    deadline = started + options.time_limit_s
+    model = build_model(problem)
+    h = to_highs(model)
+    _configure(h, options)
+    names = ["fairness", "shortage", "cost"] if problem.allow_unmet_demand else ["cost"]
+    stages: list[StageResult] = []
+    messages: list[str] = []
+    values: np.ndarray | None = None
+    if options.heuristic and not problem.allow_unmet_demand:
+        budget = HEURISTIC_TIME_SHARE * options.time_limit_s
+        values = relax_and_fix(model, options.threads, min(budget, deadline - time.perf_counter()))
+        if values is not None:
+            messages.append("relax-and-fix incumbent given to HiGHS")
+    for name in names:
+        remaining = deadline - time.perf_counter()
+        if values is not None:
+            _warm_start(h, values)
+        stage, stage_values = _run_stage(h, model, name, remaining * STAGE_TIME_SHARE[name])
+        stages.append(stage)
+        if stage_values is None:
+            return Plan(
+                problem.name,
+                stage.status,
+                None,
+                None,
+                None,
+                time.perf_counter() - started,
+                tuple(stages),
+                messages=(*messages, f"stage {name}: no solution ({stage.status.value})"),
+            )
+        values = stage_values
+        _fix_stage(h, model, stage, options)
+    assert values is not None
+    final = stages[-1]
+    status = (
+        Status.OPTIMAL if all(s.status is Status.OPTIMAL for s in stages) else Status.FEASIBLE
+    )
+    plan = extract_plan(model, values, status, tuple(stages), time.perf_counter() - started)
+    violations = check_plan(problem, plan)
+    if violations:
+        status = Status.ERROR
+        messages.append(f"the returned plan failed {len(violations)} feasibility check(s)")
+    return Plan(
+        problem.name,
+        status,
+        final.objective,
+        final.bound,
+        final.gap,
+        time.perf_counter() - started,
+        tuple(stages),
+        lots=plan.lots,
+        flows=plan.flows,
+        lot_uses=plan.lot_uses,
+        allocations=plan.allocations,
+        shortages=plan.shortages,
+        fill_rates=plan.fill_rates,
+        periods=plan.periods,
+        min_fill_rate=plan.min_fill_rate,
+        weighted_shortage=plan.weighted_shortage,
+        cost=plan.cost,
+        check_violations=tuple(violations),
+        messages=tuple(messages),
+    )
