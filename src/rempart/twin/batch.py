@@ -68,6 +68,15 @@ class BatchRun:
     started: bool = False
     glove_ports_used: set[str] = field(default_factory=set)
     execute_started_s: float | None = None
+    #: Per-vial constants, converted from Decimal once rather than for every vial.
+    fill_ml: float = field(init=False)
+    concentration_mg_per_ml: float = field(init=False)
+    target_mg: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.fill_ml = self.order.fill_ml
+        self.concentration_mg_per_ml = self.order.concentration_mg_per_ml
+        self.target_mg = round(self.fill_ml * self.concentration_mg_per_ml, 4)
 
     @property
     def batch_id(self) -> str:

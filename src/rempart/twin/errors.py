@@ -19,7 +19,8 @@ class CommandRefused(TwinError):
         self.command = command
         self.state = state
         self.reason = reason
-        super().__init__(f"{command} refused in state {state}: {reason}", field="command")
+        super().__init__(f"{command} refused in state {state}: {reason}")
+        self.field = "command"
 
 
 class ScenarioError(TwinError):
@@ -29,4 +30,5 @@ class ScenarioError(TwinError):
         self.source = source
         self.key = key
         self.problem = problem
-        super().__init__(f"{source}: {key}: {problem}", field=key)
+        super().__init__(f"{source}: {key}: {problem}")
+        self.field = key

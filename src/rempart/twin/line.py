@@ -29,7 +29,6 @@ from rempart.twin.errors import CommandRefused
 from rempart.twin.journal import Journal, JournalEntry, Kind, format_timestamp
 from rempart.twin.losses import LossModel
 from rempart.twin.packml import (
-    MODE_NUMBERS,
     STATE_COMPLETE,
     STATE_NUMBERS,
     Command,
@@ -38,7 +37,7 @@ from rempart.twin.packml import (
     State,
 )
 from rempart.twin.params import LineParams
-from rempart.twin.stations import process_vial
+from rempart.twin.stations import VialDraws, process_vial
 
 SimGen = Generator[Any, Any, None]
 
@@ -56,6 +55,7 @@ class FillingLine:
         self._rng_vials, rng_faults, self._rng_particles, rng_interventions, self._rng_viable = (
             streams
         )
+        self._vial_draws = VialDraws(self._rng_vials)
         self.journal = Journal(params.line_id, start)
         self.machine = PackMLMachine()
         self.batch: BatchRun | None = None
@@ -73,7 +73,9 @@ class FillingLine:
         self._used_batch_ids: set[str] = set()
         self._entered_s = 0.0
         self._token = 0
-        self._wake = self.env.event()
+        #: Never triggered: the controller waits on it in a wait state until interrupted.
+        self._idle = self.env.event()
+        self._waiting = False
         self._changed = self.env.event()
         self._cycle_started_s: float | None = None
         self._tub_pause_done_at = 0
@@ -91,7 +93,7 @@ class FillingLine:
                 "reason": "power_on",
             },
         )
-        self.env.process(self._controller())
+        self._controller_process = self.env.process(self._controller())
         self.env.process(self._particle_stream())
 
     # ----------------------------------------------------------------- reading the line
@@ -225,7 +227,7 @@ class FillingLine:
     ) -> JournalEntry:
         if batch_id is None and self.batch is not None:
             batch_id = self.batch.batch_id
-        return self.journal.append(kind, self.now_s, batch_id, data)
+        return self.journal.append(kind, self.env.now, batch_id, data)
 
     def record(self, kind: Kind, data: dict[str, Any], batch_id: str | None = None) -> None:
         """For the line's own processes (losses, operator): append a fact now."""
@@ -263,10 +265,27 @@ class FillingLine:
         )
         if target in _TERMINATING and self.batch is not None:
             self._terminate_batch(target)
-        wake, self._wake = self._wake, self.env.event()
         changed, self._changed = self._changed, self.env.event()
-        wake.succeed()
         changed.succeed()
+        self._kick_controller()
+
+    def _kick_controller(self) -> None:
+        """Interrupt the controller's wait so it re-reads the state (one Timeout per cycle
+        plus an interrupt on a command is cheaper than racing every cycle against a wake-up
+        event)."""
+        if self._waiting:
+            self._waiting = False
+            self._controller_process.interrupt()
+
+    def _wait(self, event: Any) -> Generator[Any, Any, bool]:
+        """Wait for `event` in the controller; False when a state change interrupted it."""
+        self._waiting = True
+        try:
+            yield event
+        except simpy.Interrupt:
+            return False
+        self._waiting = False
+        return True
 
     def _setup_duration_s(self) -> float:
         if self.mode is not Mode.PRODUCTION or self.batch is None:
@@ -301,11 +320,11 @@ class FillingLine:
             elif state in STATE_COMPLETE:
                 duration = self._acting_duration_s(state)
                 if duration > 0:
-                    yield self.env.timeout(duration) | self._wake
+                    yield from self._wait(self.env.timeout(duration))
                 if token == self._token:
                     self._state_complete(state)
             else:
-                yield self._wake
+                yield from self._wait(self._idle)
 
     def _state_complete(self, state: State) -> None:
         target = STATE_COMPLETE[state]
@@ -343,9 +362,12 @@ class FillingLine:
             )
             for sample in samples:
                 self._record(
-                    Kind.VIABLE_SAMPLE_TAKEN, sample.taken_data(self.timestamp_in(sample.result_after_s))
+                    Kind.VIABLE_SAMPLE_TAKEN,
+                    sample.taken_data(self.timestamp_in(sample.result_after_s)),
                 )
-                self.env.process(self._viable_result(run.batch_id, sample.result_after_s, sample.result_data()))
+                self.env.process(
+                    self._viable_result(run.batch_id, sample.result_after_s, sample.result_data())
+                )
         self.last_vial_format = run.order.vial_format.code if run.started else self.last_vial_format
         self.batch = None
         self._tub_pause_done_at = 0
@@ -367,13 +389,12 @@ class FillingLine:
     def _emit_vial(self, run: BatchRun, *, destroyed: bool = False) -> None:
         run.issued += 1
         seq = run.issued
+        reason: str | None
         if destroyed:
             state, reason = TerminalState.DESTROYED, "aborted_in_machine"
             records: dict[str, Any] = {}
         else:
-            state, reason, records = process_vial(
-                self.params.stations, run, seq, self._rng_vials
-            )
+            state, reason, records = process_vial(self.params.stations, run, seq, self._vial_draws)
         run.counts[state] += 1
         self.counts[state] += 1
         self._record(
@@ -391,9 +412,9 @@ class FillingLine:
         run = self.batch
         if self.mode is not Mode.PRODUCTION or run is None:
             # Maintenance runs the line dry: time passes in Execute, no vial is made.
-            yield self._wake
+            yield from self._wait(self._idle)
             return
-        cycle_s = self.params.cycle_time_s(run.order.fill_ml)
+        cycle_s = self.params.cycle_time_s(run.fill_ml)
         infeed = self.params.stations.infeed
         while token == self._token:
             if not self.staffed(self.now_s):
@@ -401,12 +422,12 @@ class FillingLine:
                 return
             due_tub = run.issued > 0 and run.issued % infeed.vials_per_tub == 0
             if due_tub and infeed.tub_change_s > 0 and self._tub_pause_done_at != run.issued:
-                yield self.env.timeout(infeed.tub_change_s) | self._wake
+                yield from self._wait(self.env.timeout(infeed.tub_change_s))
                 if token != self._token:
                     return
                 self._tub_pause_done_at = run.issued
             self._cycle_started_s = self.now_s
-            yield self.env.timeout(cycle_s) | self._wake
+            yield from self._wait(self.env.timeout(cycle_s))
             if token != self._token:
                 self._cycle_started_s = None
                 return
@@ -444,7 +465,9 @@ class FillingLine:
             self._em_alarm = None
         if level is not Level.OK:
             alarm_id = self.losses.raise_alarm(
-                f"particles_{level}", "environment", "em_" + str(level),
+                f"particles_{level}",
+                "environment",
+                "em_" + str(level),
                 f"grade A particle counts at {level} level",
             )
             self._em_alarm = (alarm_id, level)
@@ -457,4 +480,3 @@ def _parse_command(command: Command | str, state: State) -> Command:
         if candidate.value.lower() == str(command).strip().lower():
             return candidate
     raise CommandRefused(str(command), state, "unknown command")
-

@@ -209,5 +209,10 @@ class LossModel:
         self.decontamination_due_s = self.line.now_s + params.interval_h * 3600.0
         self.line.record(
             Kind.DECONTAMINATION_COMPLETED,
-            {"cycle_id": cycle_id, "method": params.method, "duration_s": duration_s, "passed": True},
+            {
+                "cycle_id": cycle_id,
+                "method": params.method,
+                "duration_s": duration_s,
+                "passed": True,
+            },
         )

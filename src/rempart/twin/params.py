@@ -60,9 +60,7 @@ class InfeedParams:
     tub_change_s: float = 15.0
     vial_component_lot: str = "COC-V-2026-014"
     cap_component_lot: str = "CAP-2026-009"
-    fault: FaultParams = field(
-        default_factory=lambda: FaultParams("infeed_jam", 10.0, 5.0, "GP1")
-    )
+    fault: FaultParams = field(default_factory=lambda: FaultParams("infeed_jam", 10.0, 5.0, "GP1"))
 
     def __post_init__(self) -> None:
         _check_positive(self, "cycle_time_s", "vials_per_tub")

@@ -76,7 +76,9 @@ def parse_scenario(text: str, *, source: str) -> Scenario:
     name = _typed(head, "name", str, "scenario.", source, default=Path(source).stem)
     start = head.get("start")
     if not isinstance(start, datetime) or start.utcoffset() is None:
-        raise ScenarioError(source, "scenario.start", "a date-time with its offset, e.g. 2026-01-05T00:00:00Z")
+        raise ScenarioError(
+            source, "scenario.start", "a date-time with its offset, e.g. 2026-01-05T00:00:00Z"
+        )
     hours = float(_typed(head, "hours", float, "scenario.", source))
     if hours <= 0:
         raise ScenarioError(source, "scenario.hours", "must be greater than 0")
@@ -184,7 +186,7 @@ def _clock(value: Any, key: str, source: str) -> time:
             return time.fromisoformat(value)
         except ValueError:
             pass
-    raise ScenarioError(source, key, f"expected a time of day like \"07:00\", got {value!r}")
+    raise ScenarioError(source, key, f'expected a time of day like "07:00", got {value!r}')
 
 
 def _shifts(raw: Any, source: str) -> tuple[Shift, ...]:
@@ -225,12 +227,18 @@ def _orders(raw: Any, source: str) -> tuple[OrderSpec, ...]:
         code = _typed(item, "product", str, f"{key}.", source)
         if code not in products:
             known = ", ".join(sorted(products))
-            raise ScenarioError(source, f"{key}.product", f"unknown product {code!r}; known: {known}")
+            raise ScenarioError(
+                source, f"{key}.product", f"unknown product {code!r}; known: {known}"
+            )
         product = products[code]
-        fmt_code = _typed(item, "vial_format", str, f"{key}.", source, default=product.vial_format.code)
+        fmt_code = _typed(
+            item, "vial_format", str, f"{key}.", source, default=product.vial_format.code
+        )
         if fmt_code not in VIAL_FORMATS:
             known = ", ".join(VIAL_FORMATS)
-            raise ScenarioError(source, f"{key}.vial_format", f"unknown format {fmt_code!r}; known: {known}")
+            raise ScenarioError(
+                source, f"{key}.vial_format", f"unknown format {fmt_code!r}; known: {known}"
+            )
         quantity = _typed(item, "quantity", int, f"{key}.", source)
         if quantity < 1:
             raise ScenarioError(source, f"{key}.quantity", "must be at least 1")
