@@ -9,7 +9,7 @@ import typer
 app = typer.Typer(no_args_is_help=True)
 
 
-def _django_setup() -> None:
+def django_setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rempart.mes.settings")
     import django
 
@@ -21,7 +21,7 @@ def _django_setup() -> None:
 )
 def manage(ctx: typer.Context) -> None:
     """Run a Django management command (for example: rempart mes manage migrate)."""
-    _django_setup()
+    django_setup()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["rempart mes manage", *ctx.args])
@@ -36,12 +36,60 @@ def serve(
     from rempart.config import load_config
 
     config = load_config()
-    _django_setup()
+    django_setup()
     from django.core.management import call_command
 
+    from django.db import connection
+
+    from rempart.mes.audit.triggers import problems
+
+    # Fail closed: the server starts (so /health can say 503) but every GMP write is refused.
+    for problem in problems(connection):
+        typer.echo(f"rempart: AUDIT CAPTURE BROKEN, GMP writes refused: {problem}", err=True)
     call_command(
         "runserver",
         f"{host or config.web_host}:{port or config.web_port}",
         use_reloader=False,
         insecure_serving=True,
     )
+
+
+@app.command("load-demo")
+def load_demo() -> None:
+    """Load the demo region, products, users and approved master records (idempotent)."""
+    from rempart.config import Environment, load_config
+
+    if load_config().environment is Environment.PRODUCTION:
+        typer.echo("rempart: the demo accounts have public passwords: refused in production", err=True)
+        raise typer.Exit(code=2)
+    django_setup()
+    from rempart.mes.catalog.demo import credentials_text
+    from rempart.mes.catalog.demo import load_demo as load
+    from rempart.mes.core.errors import Refused
+
+    try:
+        load(typer.echo)
+    except Refused as exc:
+        typer.echo(f"rempart: demo data refused: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(credentials_text())
+
+
+@app.command()
+def totp(username: str) -> None:
+    """Print a user's current TOTP code (development and test only)."""
+    from rempart.config import Environment, load_config
+
+    if load_config().environment is Environment.PRODUCTION:
+        typer.echo("rempart: showing a second factor is refused in production", err=True)
+        raise typer.Exit(code=2)
+    django_setup()
+    import pyotp
+
+    from rempart.mes.accounts.models import User
+
+    user = User.objects.filter(username__iexact=username).first()
+    if user is None or not user.totp_secret:
+        typer.echo(f"rempart: no user {username!r} with a second factor", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(pyotp.TOTP(user.totp_secret).now())
