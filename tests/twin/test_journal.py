@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +23,7 @@ def test_sequences_start_at_one_without_gaps_and_time_never_goes_back(day_jsonl:
     entries = [JournalEntry.from_json(line) for line in day_jsonl.splitlines()]
     assert [e.sequence for e in entries] == list(range(1, len(entries) + 1))
     times = [e.timestamp for e in entries]
-    assert all(a <= b for a, b in zip(times, times[1:], strict=False))
+    assert all(a <= b for a, b in itertools.pairwise(times))
     assert all(t.utcoffset() == timedelta(0) for t in times)
     assert {e.line_id for e in entries} == {"LINE-1"}
 

@@ -151,7 +151,8 @@ def test_load_batch_refusals_change_nothing(make_line: MakeLine) -> None:
         line.load_batch("B-F", product("CISA-5-30"), VIAL_FORMATS["V5"], 10)
     with pytest.raises(InvalidValue, match="batch_id"):
         line.load_batch("  ", rocu, rocu.vial_format, 10)
-    assert line.batch is None and line.journal.last_sequence == last
+    assert line.batch is None
+    assert line.journal.last_sequence == last
     load(line, "B-OK")
     with pytest.raises(CommandRefused, match="already loaded"):
         load(line, "B-OTHER")
@@ -204,7 +205,8 @@ def test_hold_and_suspend_pause_filling_and_resume(make_line: MakeLine) -> None:
     assert line.state is State.HELD
     issued = line.batch.issued if line.batch else -1
     line.step(HOUR_S)
-    assert line.batch is not None and line.batch.issued == issued
+    assert line.batch is not None
+    assert line.batch.issued == issued
     line.command(Command.UNHOLD)
     _run_to(line, State.EXECUTE)
     line.step(600)
@@ -214,7 +216,8 @@ def test_hold_and_suspend_pause_filling_and_resume(make_line: MakeLine) -> None:
     line.command(Command.UNSUSPEND)
     _run_to(line, State.EXECUTE)
     line.step(600)
-    assert line.batch is not None and line.batch.issued > issued
+    assert line.batch is not None
+    assert line.batch.issued > issued
 
 
 def test_maintenance_mode_runs_dry_and_refuses_loading(make_line: MakeLine) -> None:

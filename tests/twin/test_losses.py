@@ -95,7 +95,8 @@ def test_inherent_interventions_hold_the_line_at_their_interval(make_line: MakeL
     ends = {
         e.data["intervention_id"] for e in line.journal if e.kind is Kind.INTERVENTION_COMPLETED
     }
-    assert starts and all(s.data["type"] == "inherent" for s in starts)
+    assert starts
+    assert all(s.data["type"] == "inherent" for s in starts)
     assert {s.data["intervention_id"] for s in starts} == ends
     assert {s.data["glove_port"] for s in starts} <= set(params.interventions.glove_ports)
     assert {s.data["name"] for s in starts} <= set(params.interventions.inherent_names)
@@ -113,7 +114,8 @@ def test_a_decontamination_cycle_blocks_start_until_it_ends(make_line: MakeLine)
     last = line.journal.last_sequence
     with pytest.raises(CommandRefused, match="decontamination in progress"):
         line.command(Command.START)
-    assert line.journal.last_sequence == last and line.state is State.IDLE
+    assert line.journal.last_sequence == last
+    assert line.state is State.IDLE
     line.step(line.params.decontamination.cycle_duration_h * HOUR_S + 1)
     assert line.command(Command.START) is State.STARTING
     kinds = [e.kind for e in line.journal]
@@ -131,7 +133,8 @@ def test_a_normal_day_fills_inside_its_shift_and_runs_vhp_at_night() -> None:
         for e in entries
         if e.kind is Kind.VIAL_PROCESSED
     }
-    assert 7.0 <= min(vial_hours) and max(vial_hours) <= 15.0
+    assert min(vial_hours) >= 7.0
+    assert max(vial_hours) <= 15.0
     decon = [e for e in entries if e.kind is Kind.DECONTAMINATION_STARTED]
     assert len(decon) == 1
     assert (decon[0].timestamp - start).total_seconds() / HOUR_S < 7.0
@@ -167,7 +170,10 @@ quantity = 1500
     result = run_scenario(parse_scenario(text, source="short-shift.toml"))
     changes = [e for e in result.line.journal if e.kind is Kind.STATE_CHANGED]
     shift_holds = [e for e in changes if e.data["reason"] == "shift_end"]
-    assert shift_holds and shift_holds[0].timestamp.hour == 9
+    assert shift_holds
+    assert shift_holds[0].timestamp.hour == 9
     resumed = [e for e in changes if e.data["reason"] == "shift started"]
-    assert resumed and resumed[0].timestamp.day == 6 and resumed[0].timestamp.hour == 7
+    assert resumed
+    assert resumed[0].timestamp.day == 6
+    assert resumed[0].timestamp.hour == 7
     assert result.kpis["batches_completed"] == 1

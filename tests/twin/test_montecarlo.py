@@ -12,7 +12,8 @@ def test_the_summary_does_not_depend_on_the_number_of_workers() -> None:
     two = run_montecarlo("normal-day", runs=4, workers=2, hours=12.0)
     assert one.kpis == two.kpis
     summary = one.to_dict()
-    assert summary["runs"] == 4 and summary["first_seed"] == 1
+    assert summary["runs"] == 4
+    assert summary["first_seed"] == 1
     good = summary["vials_good"]
     assert good["min"] <= good["p10"] <= good["p50"] <= good["p90"] <= good["max"]
     assert good["min"] <= good["mean"] <= good["max"]

@@ -57,9 +57,9 @@ def parse_sequence_ranges(text: str) -> frozenset[int]:
     """`"100-200,305"` → the sequences to drop (fault injection for ingestion tests)."""
     dropped: set[int] = set()
     for part in filter(None, (p.strip() for p in text.split(","))):
-        low, _, high = part.partition("-")
+        low, dash, high = part.partition("-")
         try:
-            a, b = int(low), int(high or low)
+            a, b = int(low), int(high if dash else low)
         except ValueError:
             raise ValueError(f"not a sequence or range: {part!r}") from None
         if a < 1 or b < a:
@@ -76,7 +76,11 @@ def _result(status: int, message: str, *extra: ua.Variant) -> ua.CallMethodResul
 
 
 class TwinServer:
-    """Serve a `FillingLine` over OPC UA, advancing it at `speed` × real time."""
+    """Serve a `FillingLine` over OPC UA, advancing it at `speed` × real time.
+
+    With `speed=None` nothing advances the twin but `advance()`: the tests use that to drive
+    simulated time deterministically while every read and call still goes over OPC UA.
+    """
 
     def __init__(
         self,
@@ -84,11 +88,11 @@ class TwinServer:
         *,
         host: str = "127.0.0.1",
         port: int = 4840,
-        speed: float = 60.0,
+        speed: float | None = 60.0,
         products: Iterable[Product] | None = None,
         drop_sequences: frozenset[int] = frozenset(),
     ) -> None:
-        if speed <= 0:
+        if speed is not None and speed <= 0:
             raise ValueError("speed must be greater than 0")
         self.line = line
         self.host = host
@@ -119,7 +123,8 @@ class TwinServer:
         )
         await self._server.start()
         await self.publish()
-        self._pacer = asyncio.create_task(self._pace(), name="twin-pacer")
+        if self.speed is not None:
+            self._pacer = asyncio.create_task(self._pace(speed=self.speed), name="twin-pacer")
 
     async def stop(self) -> None:
         if self._pacer is not None:
@@ -140,13 +145,20 @@ class TwinServer:
         await stop.wait()
 
     # ------------------------------------------------------------------ pacing
-    async def _pace(self) -> None:
+    async def _pace(self, *, speed: float) -> None:
         loop = asyncio.get_running_loop()
         wall0, sim0 = loop.time(), self.line.now_s
         while True:
             await asyncio.sleep(TICK_S)
-            self.line.run_until(sim0 + (loop.time() - wall0) * self.speed)
+            self.line.run_until(sim0 + (loop.time() - wall0) * speed)
             await self.publish()
+
+    async def advance(self, sim_seconds: float) -> None:
+        """Step the twin by hand (a server built with `speed=None`, as in the tests)."""
+        if self._pacer is not None:
+            raise RuntimeError("this server paces itself; advance() is for speed=None")
+        self.line.step(sim_seconds)
+        await self.publish()
 
     # ------------------------------------------------------------------ publishing
     def snapshot(self) -> dict[str, Any]:
@@ -180,7 +192,7 @@ class TwinServer:
             "Journal/LastSequence": line.journal.last_sequence,
             "Line/SimulatedTime": line.now.astimezone(UTC).replace(tzinfo=None),
             "Line/SimulatedSeconds": line.now_s,
-            "Line/Speed": self.speed,
+            "Line/Speed": self.speed or 0.0,
         }
 
     async def publish(self) -> None:
