@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from rempart.planning.model import PlanModel
+from rempart.planning.model import PlanModel, total_demand_by_period
 from rempart.planning.plan import (
     Allocation,
     FillRate,
@@ -52,7 +52,9 @@ def period_uses(model: PlanModel, values: np.ndarray) -> list[PeriodUse]:
     regimes = _regimes(model, values)
     by_name = {r.name: r for r in problem.regimes}
     return [
-        PeriodUse(t, problem.period_labels[t], regimes[t], by_name[regimes[t]].capacity_hours[t], used[t])
+        PeriodUse(
+            t, problem.period_labels[t], regimes[t], by_name[regimes[t]].capacity_hours[t], used[t]
+        )
         for t in range(problem.n_periods)
     ]
 
@@ -76,30 +78,24 @@ def extract_plan(
         for (p, t), vials in sorted(produced.items(), key=lambda item: (item[0][1], item[0][0]))
     )
     lot_uses = tuple(
-        LotUse(lot_id, k, float(values[col]))
-        for (lot_id, k), col in model.lot_use.items()
-        if values[col] > VIAL_EPSILON
+        [LotUse(lot_id, k, vials) for lot_id, k, vials in model.own_stock_uses]
+        + [
+            LotUse(lot_id, k, float(values[col]))
+            for (lot_id, k), col in model.lot_use.items()
+            if values[col] > VIAL_EPSILON
+        ]
     )
-    own: dict[tuple[str, str, int], float] = defaultdict(float)
-    lot_by_id = {lot.lot_id: lot for lot in problem.lots}
-    for use in lot_uses:
-        lot = lot_by_id[use.lot_id]
-        if lot.location != "central":
-            own[lot.product, lot.location, use.period] += use.vials
     allocations = []
-    for (p, h, k), col in model.allocation.items():
-        unmet = float(values[model.unmet[p, h, k]]) if (p, h, k) in model.unmet else 0.0
-        allocations.append(
-            Allocation(
-                p,
-                h,
-                k,
-                problem.demand[h, p][k],
-                float(values[col]),
-                own[p, h, k],
-                unmet if unmet > VIAL_EPSILON else 0.0,
-            )
-        )
+    totals = total_demand_by_period(model)
+    for (h, p), series in problem.demand.items():
+        net = model.net_demand[h, p]
+        for k, vials in enumerate(series):
+            if vials <= 0:
+                continue
+            col = model.unmet.get((p, k))
+            unmet = float(values[col]) * net[k] / totals[p, k] if col is not None else 0.0
+            unmet = unmet if unmet > VIAL_EPSILON else 0.0
+            allocations.append(Allocation(p, h, k, vials, net[k] - unmet, vials - net[k], unmet))
     fill_rates, min_fill = _fill_rates(allocations)
     weighted = sum(problem.product(a.product).criticality * a.unmet_vials for a in allocations)
     cost = float(sum(values[col] * coef for col, coef in model.objectives["cost"].items()))

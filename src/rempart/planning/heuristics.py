@@ -43,7 +43,9 @@ def _set_integrality(h: highspy.Highs, cols: list[int], integer: bool) -> None:
 
 def _set_bounds(h: highspy.Highs, cols: list[int], lower: list[float], upper: list[float]) -> None:
     if cols:
-        h.changeColsBounds(len(cols), np.array(cols, dtype=np.int32), np.array(lower), np.array(upper))
+        h.changeColsBounds(
+            len(cols), np.array(cols, dtype=np.int32), np.array(lower), np.array(upper)
+        )
 
 
 def _solve(h: highspy.Highs, limit_s: float) -> np.ndarray | None:

@@ -244,9 +244,7 @@ class PlanningProblem:
                     hospital=hospital,
                 )
             for t, vials in enumerate(series):
-                _finite_non_negative(
-                    vials, "demand", product=product, hospital=hospital, period=t
-                )
+                _finite_non_negative(vials, "demand", product=product, hospital=hospital, period=t)
         for lot in self.lots:
             if lot.product not in self.product_index:
                 raise PlanningProblemError(
@@ -311,9 +309,7 @@ class PlanningProblem:
         return range(first, last + 1)
 
     def total_demand(self, product: str, period: int) -> float:
-        return sum(
-            series[period] for (_, p), series in self.demand.items() if p == product
-        )
+        return sum(series[period] for (_, p), series in self.demand.items() if p == product)
 
 
 def _no_duplicates(codes: list[str], what: str) -> None:

@@ -59,9 +59,7 @@ def explain_shortages(
 ) -> list[Shortage]:
     spare = [u.capacity_hours - u.used_hours for u in periods]
     has_lot = {key for key, col in model.setup.items() if values[col] > 0.5}
-    formats_used = {
-        (problem.product(p).vial_format, t) for (p, t) in has_lot if model.format_used
-    }
+    formats_used = {(problem.product(p).vial_format, t) for (p, t) in has_lot if model.format_used}
     shortages = []
     for a in allocations:
         if a.unmet_vials <= 0:
@@ -122,7 +120,5 @@ def explain_shortages(
                     f"(regime {', '.join(regimes)}), the only periods whose vials are "
                     f"released by period {k} and still usable"
                 )
-        shortages.append(
-            Shortage(a.product, a.hospital, k, a.unmet_vials, reason, detail)
-        )
+        shortages.append(Shortage(a.product, a.hospital, k, a.unmet_vials, reason, detail))
     return shortages

@@ -181,9 +181,7 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
         _fix_stage(h, model, stage, options)
     assert values is not None
     final = stages[-1]
-    status = (
-        Status.OPTIMAL if all(s.status is Status.OPTIMAL for s in stages) else Status.FEASIBLE
-    )
+    status = Status.OPTIMAL if all(s.status is Status.OPTIMAL for s in stages) else Status.FEASIBLE
     plan = extract_plan(model, values, status, tuple(stages), time.perf_counter() - started)
     violations = check_plan(problem, plan)
     if violations:

@@ -1,0 +1,141 @@
+"""`rempart plan ...`: solve, benchmark and example problems. Planning is imported lazily.
+
+Bad input (a malformed file, a bad option) prints one line naming the field or line and exits
+with code 2, without a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"rempart plan: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def solve(
+    file: Path = typer.Argument(..., help="A rempart problem (.json) or a Trigeiro file (.dat)."),
+    time_limit: float = typer.Option(
+        60.0, "--time-limit", help="Seconds, model building included."
+    ),
+    threads: int = typer.Option(1, "--threads", help="HiGHS threads."),
+    mip_gap: float = typer.Option(1e-4, "--mip-gap", help="Relative MIP gap accepted per stage."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Solve a planning problem and print status, objective, bound, gap and the plan."""
+    from rempart.planning.io import ProblemFormatError, load_problem
+    from rempart.planning.solve import SolveOptions
+    from rempart.planning.solve import solve as run_solve
+
+    try:
+        options = SolveOptions(time_limit_s=time_limit, threads=threads, mip_rel_gap=mip_gap)
+    except ValueError as exc:
+        _fail(str(exc))
+    try:
+        problem = load_problem(file)
+    except ProblemFormatError as exc:
+        _fail(str(exc))
+    plan = run_solve(problem, options)
+    if as_json:
+        out = plan.to_dict() if problem.allow_unmet_demand else plan.summary()
+        if not problem.allow_unmet_demand:
+            out["plan"] = {"lots": [vars_of(lot) for lot in plan.lots]}
+        typer.echo(json.dumps(out, ensure_ascii=False))
+        return
+    typer.echo(f"{plan.problem_name}: {plan.status.value} in {plan.seconds:.1f} s")
+    typer.echo(f"  objective {plan.objective}  bound {plan.bound}  gap {plan.gap}")
+    for stage in plan.stages:
+        typer.echo(
+            f"  stage {stage.name}: {stage.status.value}, objective {stage.objective}, "
+            f"bound {stage.bound}, {stage.seconds:.1f} s of {stage.time_limit_s:.1f} s"
+        )
+    if plan.min_fill_rate is not None:
+        typer.echo(f"  minimum fill rate {plan.min_fill_rate:.1%}")
+    for lot in plan.lots[:20]:
+        typer.echo(f"  lot {lot.product} in period {lot.period}: {lot.vials:.0f} vials")
+    if len(plan.lots) > 20:
+        typer.echo(f"  ... {len(plan.lots) - 20} more lots (use --json)")
+    for violation in plan.check_violations:
+        typer.echo(f"  CHECK FAILED: {violation}")
+
+
+def vars_of(obj: object) -> dict[str, object]:
+    from dataclasses import asdict, is_dataclass
+
+    assert is_dataclass(obj) and not isinstance(obj, type)
+    return asdict(obj)
+
+
+@app.command()
+def bench(
+    paths: list[Path] = typer.Argument(..., help="Problem files (.dat or .json) or folders."),
+    time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds per instance."),
+    out: Path | None = typer.Option(None, "--out", help="Write the results as JSON here."),
+) -> None:
+    """Solve several problems (1 thread each) with a progress bar; print a table."""
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from rempart.planning.io import ProblemFormatError, load_problem
+    from rempart.planning.solve import SolveOptions
+    from rempart.planning.solve import solve as run_solve
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix.lower() in (".dat", ".json"))
+        else:
+            files.append(path)
+    if not files:
+        _fail("no .dat or .json file found")
+    rows = []
+    with Progress(transient=True) as progress:
+        task = progress.add_task("solving", total=len(files))
+        for path in files:
+            progress.update(task, description=path.name)
+            try:
+                problem = load_problem(path)
+            except ProblemFormatError as exc:
+                _fail(str(exc))
+            plan = run_solve(problem, SolveOptions(time_limit_s=time_limit, threads=1))
+            rows.append({"file": str(path), **plan.summary()})
+            progress.advance(task)
+    table = Table("file", "status", "objective", "bound", "gap", "seconds")
+    for row in rows:
+        gap = row["gap"]
+        table.add_row(
+            Path(str(row["file"])).name,
+            str(row["status"]),
+            f"{row['objective']:.2f}" if row["objective"] is not None else "-",
+            f"{row['bound']:.2f}" if row["bound"] is not None else "-",
+            f"{gap:.4%}" if gap is not None else "-",
+            f"{row['seconds']:.1f}",
+        )
+    Console().print(table)
+    if out is not None:
+        out.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@app.command()
+def example(
+    region: str = typer.Option("hauts-de-france", "--region", help="Demo region."),
+    days: int = typer.Option(56, "--days", help="Number of daily periods."),
+) -> None:
+    """Print the demo regional problem as JSON (redirect it to a file)."""
+    from rempart.planning.example import regional_example
+    from rempart.planning.io import problem_to_dict
+
+    try:
+        problem = regional_example(region, n_days=days)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(json.dumps(problem_to_dict(problem), ensure_ascii=False, indent=1))
