@@ -14,7 +14,13 @@ from rempart.mes.audit.registry import audited
 
 #: Reference data the administrator may edit in the Django admin (everything else read-only).
 REFERENCE_MODELS = frozenset(
-    {"catalog.hospital", "catalog.site", "catalog.molecule", "catalog.vialformat", "catalog.product"}
+    {
+        "catalog.hospital",
+        "catalog.site",
+        "catalog.molecule",
+        "catalog.vialformat",
+        "catalog.product",
+    }
 )
 
 

@@ -118,7 +118,9 @@ def invite_user(
         with audited_write(actor_for(admin, request_id), reason="user invited"):
             user.save()
     except IntegrityError:
-        raise Conflict("this user name is taken (names are never reused)", field="username") from None
+        raise Conflict(
+            "this user name is taken (names are never reused)", field="username"
+        ) from None
     if user.email:
         send_mail(
             "rempart: set your password",
@@ -131,7 +133,9 @@ def invite_user(
 
 def password_link(user: User) -> str:
     """`<uid>/<token>/`: valid until the password is set (the token hashes the password)."""
-    return f"{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}/"
+    return (
+        f"{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}/"
+    )
 
 
 def user_for_link(uidb64: str, token: str) -> User:
@@ -214,7 +218,12 @@ def record_qualification(
 
 def held(user: User) -> list[Held]:
     return [
-        Held(QualificationKind(q.kind), q.valid_from, q.valid_until, q.product.code if q.product else "")
+        Held(
+            QualificationKind(q.kind),
+            q.valid_from,
+            q.valid_until,
+            q.product.code if q.product else "",
+        )
         for q in user.qualifications.select_related("product")
     ]
 

@@ -58,8 +58,10 @@ BEGIN
   v_reason := NULLIF(current_setting('rempart.reason', true), '');
   v_rid := NULLIF(current_setting('rempart.request_id', true), '');
   SELECT {_canonical_sql()} INTO v_canon FROM (SELECT {
-    ", ".join(f"{expr}::{'bigint' if name == 'seq' else 'text'} AS {name}"
-              for name, expr in _VALUES.items())
+    ", ".join(
+        f"{expr}::{'bigint' if name == 'seq' else 'text'} AS {name}"
+        for name, expr in _VALUES.items()
+    )
 } ) AS v;
   INSERT INTO {AUDIT_TABLE} ({", ".join(HASHED_FIELDS)}, hash)
   VALUES ({", ".join(_VALUES[name] for name in HASHED_FIELDS)},

@@ -43,9 +43,7 @@ class AuditSpec:
 _REGISTRY: dict[str, AuditSpec] = {}
 
 
-def audited(
-    *, redacted: tuple[str, ...] = (), append_only: bool = False
-) -> Callable[[M], M]:
+def audited(*, redacted: tuple[str, ...] = (), append_only: bool = False) -> Callable[[M], M]:
     """Class decorator: the model's table is a GMP record captured by database triggers.
 
     `redacted` names columns whose values never enter the trail (a password hash, a TOTP

@@ -94,9 +94,13 @@ def capture_triggers(spec: AuditSpec) -> dict[str, str]:
         old, new = _value("OLD", column, red), _value("NEW", column, red)
         differs = f"OLD.{_q(column)} IS NOT NEW.{_q(column)}"
         changed.append(differs)
-        inserts.append(_append(spec, "INSERT", column, "NULL", new, f"NEW.{_q(column)} IS NOT NULL"))
+        inserts.append(
+            _append(spec, "INSERT", column, "NULL", new, f"NEW.{_q(column)} IS NOT NULL")
+        )
         updates.append(_append(spec, "UPDATE", column, old, new, differs))
-        deletes.append(_append(spec, "DELETE", column, old, "NULL", f"OLD.{_q(column)} IS NOT NULL"))
+        deletes.append(
+            _append(spec, "DELETE", column, old, "NULL", f"OLD.{_q(column)} IS NOT NULL")
+        )
     need_reason = (
         "SELECT RAISE(ABORT, "
         + _lit(f"rempart: a change to {spec.table} needs a reason")

@@ -39,12 +39,49 @@ class DemoUser:
 
 
 DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser("pharmacien", "Claire Dubois", Role.PHARMACIST, "Pharmacien-demo-2026", "REMPARTDEMOPHARMACIENAAAAAAAAAAA"),
-    DemoUser("preparateur", "Julien Martin", Role.TECHNICIAN, "Preparateur-demo-2026", "REMPARTDEMOPREPARATEURAAAAAAAAAA"),
-    DemoUser("controle", "Sophie Leroy", Role.QC_ANALYST, "Controle-demo-2026", "REMPARTDEMOCONTROLEAAAAAAAAAAAAA"),
-    DemoUser("qualite", "Marc Lefebvre", Role.QA_REVIEWER, "Qualite-demo-2026", "REMPARTDEMOQUALITEAAAAAAAAAAAAAA"),
-    DemoUser("commande.roubaix", "Nadia Benali", Role.ORDERER, "Commande-demo-2026", "REMPARTDEMOCOMMANDEAAAAAAAAAAAAA", "CH-ROUBAIX"),
-    DemoUser("admin", "Paul Girard", Role.ADMINISTRATOR, "Admin-demo-2026", "REMPARTDEMOADMINAAAAAAAAAAAAAAAA"),
+    DemoUser(
+        "pharmacien",
+        "Claire Dubois",
+        Role.PHARMACIST,
+        "Pharmacien-demo-2026",
+        "REMPARTDEMOPHARMACIENAAAAAAAAAAA",
+    ),
+    DemoUser(
+        "preparateur",
+        "Julien Martin",
+        Role.TECHNICIAN,
+        "Preparateur-demo-2026",
+        "REMPARTDEMOPREPARATEURAAAAAAAAAA",
+    ),
+    DemoUser(
+        "controle",
+        "Sophie Leroy",
+        Role.QC_ANALYST,
+        "Controle-demo-2026",
+        "REMPARTDEMOCONTROLEAAAAAAAAAAAAA",
+    ),
+    DemoUser(
+        "qualite",
+        "Marc Lefebvre",
+        Role.QA_REVIEWER,
+        "Qualite-demo-2026",
+        "REMPARTDEMOQUALITEAAAAAAAAAAAAAA",
+    ),
+    DemoUser(
+        "commande.roubaix",
+        "Nadia Benali",
+        Role.ORDERER,
+        "Commande-demo-2026",
+        "REMPARTDEMOCOMMANDEAAAAAAAAAAAAA",
+        "CH-ROUBAIX",
+    ),
+    DemoUser(
+        "admin",
+        "Paul Girard",
+        Role.ADMINISTRATOR,
+        "Admin-demo-2026",
+        "REMPARTDEMOADMINAAAAAAAAAAAAAAAA",
+    ),
 )
 
 #: The pharmacist who writes the demo records and the QA reviewer who approves them.
@@ -78,16 +115,28 @@ def _reference(actor: Actor, echo: Echo) -> None:
         if not Hospital.objects.filter(code=h.code).exists():
             hospital = Hospital(code=h.code, name=h.name, town=h.town, department=h.department)
             store_reference(actor, hospital)
-            store_reference(actor, Site(hospital=hospital, code=f"{h.code}-PUI", name=f"Pharmacie (PUI) — {h.name}"))
+            store_reference(
+                actor,
+                Site(hospital=hospital, code=f"{h.code}-PUI", name=f"Pharmacie (PUI) — {h.name}"),
+            )
             created += 1
     for m in MOLECULES.values():
         if not Molecule.objects.filter(inn=m.inn).exists():
-            store_reference(actor, Molecule(inn=m.inn, atc=m.atc, mitm=m.mitm, cis_codes=",".join(m.cis_codes)))
+            store_reference(
+                actor, Molecule(inn=m.inn, atc=m.atc, mitm=m.mitm, cis_codes=",".join(m.cis_codes))
+            )
             created += 1
     for f in VIAL_FORMATS.values():
         if not VialFormat.objects.filter(code=f.code).exists():
             brimful = None if f.brimful_volume is None else f.brimful_volume.amount
-            store_reference(actor, VialFormat(code=f.code, nominal_volume_ml=f.nominal_volume.amount, brimful_volume_ml=brimful))
+            store_reference(
+                actor,
+                VialFormat(
+                    code=f.code,
+                    nominal_volume_ml=f.nominal_volume.amount,
+                    brimful_volume_ml=brimful,
+                ),
+            )
             created += 1
     for p in demo_products():
         if not Product.objects.filter(code=p.code).exists():
@@ -107,7 +156,9 @@ def _reference(actor: Actor, echo: Echo) -> None:
             )
             store_reference(actor, product)
             created += 1
-    echo(f"reference data: {created} records created ({Hospital.objects.count()} hospitals, {Product.objects.count()} products)")
+    echo(
+        f"reference data: {created} records created ({Hospital.objects.count()} hospitals, {Product.objects.count()} products)"
+    )
 
 
 def _users(actor: Actor, today: date, echo: Echo) -> None:
@@ -128,7 +179,10 @@ def _users(actor: Actor, today: date, echo: Echo) -> None:
             continue
         wanted: list[tuple[QualificationKind, Product | None]] = []
         if demo.role in {Role.TECHNICIAN, Role.PHARMACIST}:
-            wanted += [(QualificationKind.ASEPTIC_PROCESS_SIMULATION, None), (QualificationKind.GOWNING, None)]
+            wanted += [
+                (QualificationKind.ASEPTIC_PROCESS_SIMULATION, None),
+                (QualificationKind.GOWNING, None),
+            ]
         if demo.role in {Role.TECHNICIAN, Role.PHARMACIST, Role.QA_REVIEWER}:
             wanted += [(QualificationKind.MASTER_RECORD_TRAINING, p) for p in Product.objects.all()]
         with audited_write(actor):
@@ -151,10 +205,15 @@ def _master_records(echo: Echo, today: date) -> None:
     for product in Product.objects.select_related("vial_format"):
         if MasterRecord.objects.filter(product=product).exists():
             continue
-        record = master_records.create_draft(author, product, demo_content(product, today - timedelta(days=60)))
+        record = master_records.create_draft(
+            author, product, demo_content(product, today - timedelta(days=60))
+        )
         record = master_records.submit_for_review(author, record)
         master_records.approve(
-            approver, record, password=secret.password, totp_code=pyotp.TOTP(secret.totp_secret).now()
+            approver,
+            record,
+            password=secret.password,
+            totp_code=pyotp.TOTP(secret.totp_secret).now(),
         )
         approved += 1
     echo(f"master batch records: {approved} approved and e-signed by {approver.printed_name}")

@@ -108,9 +108,7 @@ class MasterRecord(models.Model):
         choices=[(s.value, s.value.replace("_", " ")) for s in MasterRecordState],
         default=MasterRecordState.DRAFT.value,
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(db_default=Now())
     # Compounding formula (the API quantity and bulk volume are computed, never stored).
     batch_size_vials = models.PositiveIntegerField()

@@ -125,7 +125,12 @@ def withdraw_signature(
         signer, meaning=Meaning.WITHDRAWN, password=password, totp_code=totp_code, ip=ip
     )
     return write_signature(
-        signer, record, Meaning.WITHDRAWN, comment=reason, withdraws=signature, request_id=request_id
+        signer,
+        record,
+        Meaning.WITHDRAWN,
+        comment=reason,
+        withdraws=signature,
+        request_id=request_id,
     )
 
 
@@ -136,6 +141,10 @@ class ShownSignature:
     signature: Signature
     valid: bool
     status: str
+
+    @property
+    def when(self) -> str:
+        return displayed_time(self.signature.signed_at, self.signature.zone)
 
     @property
     def text(self) -> str:

@@ -5,51 +5,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('username', models.CharField(max_length=150)),
-                ('email', models.EmailField(blank=True, default='', max_length=254)),
-                ('printed_name', models.CharField(max_length=200)),
-                ('role', models.CharField(choices=[('pharmacist', 'pharmacist'), ('technician', 'technician'), ('qc_analyst', 'qc_analyst'), ('qa_reviewer', 'qa_reviewer'), ('orderer', 'orderer'), ('administrator', 'administrator')], max_length=20)),
-                ('is_active', models.BooleanField(default=True)),
-                ('totp_secret', models.CharField(blank=True, default='', max_length=64)),
-                ('date_joined', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("username", models.CharField(max_length=150)),
+                ("email", models.EmailField(blank=True, default="", max_length=254)),
+                ("printed_name", models.CharField(max_length=200)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("pharmacist", "pharmacist"),
+                            ("technician", "technician"),
+                            ("qc_analyst", "qc_analyst"),
+                            ("qa_reviewer", "qa_reviewer"),
+                            ("orderer", "orderer"),
+                            ("administrator", "administrator"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("totp_secret", models.CharField(blank=True, default="", max_length=64)),
+                (
+                    "date_joined",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
+                ),
             ],
             options={
-                'ordering': ('username',),
+                "ordering": ("username",),
             },
         ),
         migrations.CreateModel(
-            name='LoginFailure',
+            name="LoginFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(db_index=True, max_length=150)),
-                ('ip', models.GenericIPAddressField(db_index=True, null=True)),
-                ('at', models.DateTimeField(db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("username", models.CharField(db_index=True, max_length=150)),
+                ("ip", models.GenericIPAddressField(db_index=True, null=True)),
+                ("at", models.DateTimeField(db_index=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Qualification',
+            name="Qualification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('aseptic_process_simulation', 'aseptic process simulation'), ('gowning', 'gowning'), ('master_record_training', 'master record training')], max_length=40)),
-                ('valid_from', models.DateField()),
-                ('valid_until', models.DateField()),
-                ('evidence', models.CharField(max_length=200)),
-                ('recorded_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("aseptic_process_simulation", "aseptic process simulation"),
+                            ("gowning", "gowning"),
+                            ("master_record_training", "master record training"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("valid_from", models.DateField()),
+                ("valid_until", models.DateField()),
+                ("evidence", models.CharField(max_length=200)),
+                (
+                    "recorded_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
+                ),
             ],
             options={
-                'ordering': ('user', 'kind', '-valid_until'),
+                "ordering": ("user", "kind", "-valid_until"),
             },
         ),
     ]

@@ -7,48 +7,95 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('catalog', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='hospital',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.hospital'),
+            model_name="user",
+            name="hospital",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalog.hospital",
+            ),
         ),
         migrations.AddField(
-            model_name='qualification',
-            name='product',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product'),
+            model_name="qualification",
+            name="product",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalog.product",
+            ),
         ),
         migrations.AddField(
-            model_name='qualification',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='qualifications', to=settings.AUTH_USER_MODEL),
+            model_name="qualification",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="qualifications",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('username'), name='user_username_ci_unique'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("username"), name="user_username_ci_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role', 'orderer'), _negated=True), ('hospital__isnull', False), _connector='OR'), name='user_orderer_has_hospital'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role", "orderer"), _negated=True),
+                    ("hospital__isnull", False),
+                    _connector="OR",
+                ),
+                name="user_orderer_has_hospital",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['pharmacist', 'technician', 'qc_analyst', 'qa_reviewer', 'orderer', 'administrator'])), name='user_role_known'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "role__in",
+                        [
+                            "pharmacist",
+                            "technician",
+                            "qc_analyst",
+                            "qa_reviewer",
+                            "orderer",
+                            "administrator",
+                        ],
+                    )
+                ),
+                name="user_role_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='qualification',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__gt', models.F('valid_from'))), name='qualification_dates_ordered'),
+            model_name="qualification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("valid_until__gt", models.F("valid_from"))),
+                name="qualification_dates_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='qualification',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'master_record_training'), ('product__isnull', True), _connector='XOR'), name='qualification_product_only_for_training'),
+            model_name="qualification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind", "master_record_training"), ("product__isnull", True), _connector="XOR"
+                ),
+                name="qualification_product_only_for_training",
+            ),
         ),
     ]

@@ -4,37 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('seq', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('recorded_at', models.CharField(max_length=40)),
-                ('user_id', models.CharField(max_length=150)),
-                ('printed_name', models.CharField(max_length=200)),
-                ('role', models.CharField(max_length=40, null=True)),
-                ('action', models.CharField(max_length=8)),
-                ('entity', models.CharField(db_index=True, max_length=100)),
-                ('entity_key', models.CharField(max_length=100)),
-                ('field', models.CharField(max_length=100)),
-                ('old_value', models.TextField(null=True)),
-                ('new_value', models.TextField(null=True)),
-                ('reason', models.TextField(null=True)),
-                ('request_id', models.CharField(max_length=64, null=True)),
-                ('prev_hash', models.CharField(max_length=64, null=True)),
-                ('hash', models.CharField(max_length=64)),
+                ("seq", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("recorded_at", models.CharField(max_length=40)),
+                ("user_id", models.CharField(max_length=150)),
+                ("printed_name", models.CharField(max_length=200)),
+                ("role", models.CharField(max_length=40, null=True)),
+                ("action", models.CharField(max_length=8)),
+                ("entity", models.CharField(db_index=True, max_length=100)),
+                ("entity_key", models.CharField(max_length=100)),
+                ("field", models.CharField(max_length=100)),
+                ("old_value", models.TextField(null=True)),
+                ("new_value", models.TextField(null=True)),
+                ("reason", models.TextField(null=True)),
+                ("request_id", models.CharField(max_length=64, null=True)),
+                ("prev_hash", models.CharField(max_length=64, null=True)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit entries',
-                'db_table': 'audit_entry',
-                'ordering': ('seq',),
+                "verbose_name": "audit entry",
+                "verbose_name_plural": "audit entries",
+                "db_table": "audit_entry",
+                "ordering": ("seq",),
             },
         ),
     ]

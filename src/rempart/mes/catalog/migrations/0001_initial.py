@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,103 +16,231 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Hospital',
+            name="Hospital",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('town', models.CharField(max_length=100)),
-                ('department', models.CharField(max_length=3)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("town", models.CharField(max_length=100)),
+                ("department", models.CharField(max_length=3)),
             ],
             options={
-                'ordering': ('name',),
+                "ordering": ("name",),
             },
         ),
         migrations.CreateModel(
-            name='Molecule',
+            name="Molecule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('inn', models.CharField(max_length=100, unique=True, verbose_name='INN')),
-                ('atc', models.CharField(max_length=7, verbose_name='ATC code')),
-                ('mitm', models.BooleanField(default=False, verbose_name='MITM')),
-                ('cis_codes', models.CharField(blank=True, default='', max_length=400, verbose_name='CIS codes')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("inn", models.CharField(max_length=100, unique=True, verbose_name="INN")),
+                ("atc", models.CharField(max_length=7, verbose_name="ATC code")),
+                ("mitm", models.BooleanField(default=False, verbose_name="MITM")),
+                (
+                    "cis_codes",
+                    models.CharField(
+                        blank=True, default="", max_length=400, verbose_name="CIS codes"
+                    ),
+                ),
             ],
             options={
-                'ordering': ('inn',),
+                "ordering": ("inn",),
             },
         ),
         migrations.CreateModel(
-            name='VialFormat',
+            name="VialFormat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True)),
-                ('nominal_volume_ml', models.DecimalField(decimal_places=2, max_digits=6)),
-                ('brimful_volume_ml', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True)),
+                ("nominal_volume_ml", models.DecimalField(decimal_places=2, max_digits=6)),
+                (
+                    "brimful_volume_ml",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True),
+                ),
             ],
             options={
-                'ordering': ('nominal_volume_ml',),
+                "ordering": ("nominal_volume_ml",),
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('concentration_mg_per_ml', models.DecimalField(decimal_places=4, max_digits=10)),
-                ('fill_volume_ml', models.DecimalField(decimal_places=3, max_digits=7)),
-                ('storage', models.CharField(choices=[('2-8 °C', '2-8 °C'), ('15-25 °C', '15-25 °C'), ('below 25 °C', 'below 25 °C'), ('below -15 °C', 'below -15 °C')], max_length=20)),
-                ('shelf_life_days', models.PositiveIntegerField()),
-                ('qc_lead_time_days', models.PositiveIntegerField(default=15)),
-                ('regulatory_status', models.CharField(choices=[('hospital_preparation', 'hospital preparation'), ('special_hospital_preparation', 'special hospital preparation'), ('magistral', 'magistral'), ('investigational', 'investigational')], max_length=40)),
-                ('trial_reference', models.CharField(blank=True, default='', max_length=60)),
-                ('criticality', models.PositiveSmallIntegerField(default=1)),
-                ('molecule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='products', to='catalog.molecule')),
-                ('vial_format', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='products', to='catalog.vialformat')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("concentration_mg_per_ml", models.DecimalField(decimal_places=4, max_digits=10)),
+                ("fill_volume_ml", models.DecimalField(decimal_places=3, max_digits=7)),
+                (
+                    "storage",
+                    models.CharField(
+                        choices=[
+                            ("2-8 °C", "2-8 °C"),
+                            ("15-25 °C", "15-25 °C"),
+                            ("below 25 °C", "below 25 °C"),
+                            ("below -15 °C", "below -15 °C"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("shelf_life_days", models.PositiveIntegerField()),
+                ("qc_lead_time_days", models.PositiveIntegerField(default=15)),
+                (
+                    "regulatory_status",
+                    models.CharField(
+                        choices=[
+                            ("hospital_preparation", "hospital preparation"),
+                            ("special_hospital_preparation", "special hospital preparation"),
+                            ("magistral", "magistral"),
+                            ("investigational", "investigational"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("trial_reference", models.CharField(blank=True, default="", max_length=60)),
+                ("criticality", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "molecule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="products",
+                        to="catalog.molecule",
+                    ),
+                ),
+                (
+                    "vial_format",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="products",
+                        to="catalog.vialformat",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('code',),
+                "ordering": ("code",),
             },
         ),
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=60, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('hospital', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sites', to='catalog.hospital')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=60, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "hospital",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sites",
+                        to="catalog.hospital",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('code',),
+                "ordering": ("code",),
             },
         ),
         migrations.CreateModel(
-            name='MasterRecord',
+            name="MasterRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('state', models.CharField(choices=[('draft', 'draft'), ('in_review', 'in review'), ('approved', 'approved'), ('superseded', 'superseded')], default='draft', max_length=20)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('batch_size_vials', models.PositiveIntegerField()),
-                ('dead_volume_ml', models.DecimalField(decimal_places=2, max_digits=8)),
-                ('line_losses_ml', models.DecimalField(decimal_places=2, max_digits=8)),
-                ('diluent', models.CharField(max_length=120)),
-                ('density_g_per_ml', models.DecimalField(decimal_places=4, default=Decimal('1'), max_digits=6)),
-                ('fill_weight_alert_pct', models.DecimalField(decimal_places=2, max_digits=5)),
-                ('fill_weight_action_pct', models.DecimalField(decimal_places=2, max_digits=5)),
-                ('ipc_every_vials', models.PositiveIntegerField()),
-                ('endotoxin_units', models.PositiveIntegerField()),
-                ('retention_units', models.PositiveIntegerField()),
-                ('batch_duration_h', models.DecimalField(decimal_places=2, max_digits=5)),
-                ('envelope_max_batch_vials', models.PositiveIntegerField()),
-                ('envelope_max_duration_h', models.DecimalField(decimal_places=2, max_digits=5)),
-                ('envelope_media_fill_date', models.DateField()),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='master_records', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("in_review", "in review"),
+                            ("approved", "approved"),
+                            ("superseded", "superseded"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
+                ),
+                ("batch_size_vials", models.PositiveIntegerField()),
+                ("dead_volume_ml", models.DecimalField(decimal_places=2, max_digits=8)),
+                ("line_losses_ml", models.DecimalField(decimal_places=2, max_digits=8)),
+                ("diluent", models.CharField(max_length=120)),
+                (
+                    "density_g_per_ml",
+                    models.DecimalField(decimal_places=4, default=Decimal("1"), max_digits=6),
+                ),
+                ("fill_weight_alert_pct", models.DecimalField(decimal_places=2, max_digits=5)),
+                ("fill_weight_action_pct", models.DecimalField(decimal_places=2, max_digits=5)),
+                ("ipc_every_vials", models.PositiveIntegerField()),
+                ("endotoxin_units", models.PositiveIntegerField()),
+                ("retention_units", models.PositiveIntegerField()),
+                ("batch_duration_h", models.DecimalField(decimal_places=2, max_digits=5)),
+                ("envelope_max_batch_vials", models.PositiveIntegerField()),
+                ("envelope_max_duration_h", models.DecimalField(decimal_places=2, max_digits=5)),
+                ("envelope_media_fill_date", models.DateField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="master_records",
+                        to="catalog.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('product__code', '-version'),
-                'constraints': [models.UniqueConstraint(fields=('product', 'version'), name='mbr_one_per_version'), models.UniqueConstraint(condition=models.Q(('state', 'approved')), fields=('product',), name='mbr_one_approved_per_product'), models.CheckConstraint(condition=models.Q(('state__in', ['draft', 'in_review', 'approved', 'superseded'])), name='mbr_state_known')],
+                "ordering": ("product__code", "-version"),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("product", "version"), name="mbr_one_per_version"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "approved")),
+                        fields=("product",),
+                        name="mbr_one_approved_per_product",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("state__in", ["draft", "in_review", "approved", "superseded"])
+                        ),
+                        name="mbr_state_known",
+                    ),
+                ],
             },
         ),
     ]

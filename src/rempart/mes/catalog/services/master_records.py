@@ -124,8 +124,10 @@ def parse_content(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _fresh(record: MasterRecord) -> MasterRecord:
     """Re-read under a row lock: the state seen by the user may be stale."""
-    return MasterRecord.objects.select_for_update().select_related("product__vial_format").get(
-        pk=record.pk
+    return (
+        MasterRecord.objects.select_for_update()
+        .select_related("product__vial_format")
+        .get(pk=record.pk)
     )
 
 
@@ -173,7 +175,9 @@ def update_draft(
     return current
 
 
-def _move(user: User, record: MasterRecord, target: MasterRecordState, reason: str, rid: str) -> MasterRecord:
+def _move(
+    user: User, record: MasterRecord, target: MasterRecordState, reason: str, rid: str
+) -> MasterRecord:
     with audited_write(actor_for(user, rid), reason=reason):
         current = _fresh(record)
         try:
@@ -211,7 +215,10 @@ def approve(
     """E-signed approval by someone other than the author; supersedes the approved version."""
     require(user, Action.APPROVE_MASTER_RECORD)
     if meaning != Meaning.APPROVED.value:
-        raise Refused(f"a master record is approved with the meaning 'approved', not {meaning!r}", field="meaning")
+        raise Refused(
+            f"a master record is approved with the meaning 'approved', not {meaning!r}",
+            field="meaning",
+        )
     if record.author_id == user.pk:
         raise NotPermitted("the author of a version cannot approve it", field="signer")
     chosen = check_signer_may_sign(

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,25 +15,85 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Signature',
+            name="Signature",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('printed_name', models.CharField(max_length=200)),
-                ('role', models.CharField(max_length=20)),
-                ('meaning', models.CharField(choices=[('performed', 'performed'), ('verified', 'verified'), ('reviewed', 'reviewed'), ('approved', 'approved'), ('released', 'released'), ('rejected', 'rejected'), ('withdrawn', 'withdrawn')], max_length=20)),
-                ('signed_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('zone', models.CharField(max_length=60)),
-                ('entity', models.CharField(max_length=100)),
-                ('entity_key', models.CharField(max_length=100)),
-                ('content_hash', models.CharField(max_length=64)),
-                ('comment', models.CharField(blank=True, default='', max_length=500)),
-                ('signer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('withdraws', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='withdrawals', to='signatures.signature')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("printed_name", models.CharField(max_length=200)),
+                ("role", models.CharField(max_length=20)),
+                (
+                    "meaning",
+                    models.CharField(
+                        choices=[
+                            ("performed", "performed"),
+                            ("verified", "verified"),
+                            ("reviewed", "reviewed"),
+                            ("approved", "approved"),
+                            ("released", "released"),
+                            ("rejected", "rejected"),
+                            ("withdrawn", "withdrawn"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "signed_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
+                ),
+                ("zone", models.CharField(max_length=60)),
+                ("entity", models.CharField(max_length=100)),
+                ("entity_key", models.CharField(max_length=100)),
+                ("content_hash", models.CharField(max_length=64)),
+                ("comment", models.CharField(blank=True, default="", max_length=500)),
+                (
+                    "signer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "withdraws",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="withdrawals",
+                        to="signatures.signature",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('signed_at', 'id'),
-                'indexes': [models.Index(fields=['entity', 'entity_key'], name='signatures__entity_5e772e_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('meaning__in', ['performed', 'verified', 'reviewed', 'approved', 'released', 'rejected', 'withdrawn'])), name='signature_meaning_known')],
+                "ordering": ("signed_at", "id"),
+                "indexes": [
+                    models.Index(
+                        fields=["entity", "entity_key"], name="signatures__entity_5e772e_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "meaning__in",
+                                [
+                                    "performed",
+                                    "verified",
+                                    "reviewed",
+                                    "approved",
+                                    "released",
+                                    "rejected",
+                                    "withdrawn",
+                                ],
+                            )
+                        ),
+                        name="signature_meaning_known",
+                    )
+                ],
             },
         ),
     ]
