@@ -246,7 +246,7 @@ class FillingLine:
         self._entered_s = now
         self.machine.state = target
         if target is State.STOPPING or target is State.ABORTING:
-            self.stop_reason = reason
+            self.stop_reason = f"{command}: {reason}" if command else reason
         if target is State.UNHOLDING:
             self.hold_cause = None
         if target is State.HOLDING:
