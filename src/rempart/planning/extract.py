@@ -6,6 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from rempart.planning.allocation import rebalance
 from rempart.planning.model import PlanModel, total_demand_by_period
 from rempart.planning.plan import (
     Allocation,
@@ -96,6 +97,7 @@ def extract_plan(
             unmet = float(values[col]) * net[k] / totals[p, k] if col is not None else 0.0
             unmet = unmet if unmet > VIAL_EPSILON else 0.0
             allocations.append(Allocation(p, h, k, vials, net[k] - unmet, vials - net[k], unmet))
+    allocations = rebalance(allocations)
     fill_rates, min_fill = _fill_rates(allocations)
     weighted = sum(problem.product(a.product).criticality * a.unmet_vials for a in allocations)
     cost = float(sum(values[col] * coef for col, coef in model.objectives["cost"].items()))

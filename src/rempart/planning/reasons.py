@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 #: Spare line hours below this count as a full period (binding capacity row).
 HOURS_EPSILON = 1e-6
+#: Unmet demand below a thousandth of a vial is the lexicographic tolerance, not a shortage.
+REPORTED_SHORTAGE_MIN_VIALS = 1e-3
 
 
 def _ranges(periods: list[int]) -> str:
@@ -62,7 +64,7 @@ def explain_shortages(
     formats_used = {(problem.product(p).vial_format, t) for (p, t) in has_lot if model.format_used}
     shortages = []
     for a in allocations:
-        if a.unmet_vials <= 0:
+        if a.unmet_vials < REPORTED_SHORTAGE_MIN_VIALS:
             continue
         product = problem.product(a.product)
         lag = problem.release_lag_periods(product)

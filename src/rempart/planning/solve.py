@@ -40,7 +40,7 @@ class SolveOptions:
     threads: int = 1
     mip_rel_gap: float = 1e-4
     fill_rate_tolerance: float = 1e-4
-    shortage_rel_tolerance: float = 1e-6
+    shortage_rel_tolerance: float = 1e-7
     heuristic: bool = True
     random_seed: int = 0
 

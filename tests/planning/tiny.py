@@ -1,0 +1,37 @@
+"""Small hand-checkable problems shared by the planning tests."""
+
+from __future__ import annotations
+
+from rempart.planning.problem import PlanHospital, PlanningProblem, PlanProduct, Regime, StockLot
+
+
+def tiny_problem(
+    demand: dict[tuple[str, str], tuple[float, ...]],
+    capacity_hours: tuple[float, ...],
+    *,
+    product: PlanProduct | None = None,
+    lots: tuple[StockLot, ...] = (),
+    allow_unmet: bool = True,
+) -> PlanningProblem:
+    """One product `P` (1 h per vial unless given), hospitals named in `demand`, one regime."""
+    product = product or PlanProduct(
+        code="P",
+        criticality=5,
+        line_hours_per_vial=1.0,
+        setup_hours=0.0,
+        vial_format="V5",
+        setup_cost=100.0,
+        holding_cost_per_vial_period=1.0,
+    )
+    hospitals = sorted({h for h, _ in demand})
+    return PlanningProblem(
+        name="tiny",
+        period_days=1.0,
+        period_labels=tuple(f"d{t}" for t in range(len(capacity_hours))),
+        products=(product,),
+        hospitals=tuple(PlanHospital(h) for h in hospitals),
+        demand=demand,
+        regimes=(Regime("normal", capacity_hours, capacity_source="test figure"),),
+        lots=lots,
+        allow_unmet_demand=allow_unmet,
+    )
