@@ -99,11 +99,17 @@ def qualify(user: User, kind: QualificationKind, product: Product | None = None)
 def world(db: None) -> World:
     actor = Actor.system("tests")
     with audited_write(actor):
-        a = Hospital.objects.create(code="CHU-LILLE", name="CHU de Lille", town="Lille", department="59")
-        b = Hospital.objects.create(code="CH-ROUBAIX", name="CH de Roubaix", town="Roubaix", department="59")
+        a = Hospital.objects.create(
+            code="CHU-LILLE", name="CHU de Lille", town="Lille", department="59"
+        )
+        b = Hospital.objects.create(
+            code="CH-ROUBAIX", name="CH de Roubaix", town="Roubaix", department="59"
+        )
         Site.objects.create(hospital=a, code="CHU-LILLE-PUI", name="PUI Lille")
         molecule = Molecule.objects.create(inn="rocuronium", atc="M03AC09", mitm=True)
-        vial = VialFormat.objects.create(code="V10", nominal_volume_ml=Decimal("10"), brimful_volume_ml=Decimal("12"))
+        vial = VialFormat.objects.create(
+            code="V10", nominal_volume_ml=Decimal("10"), brimful_volume_ml=Decimal("12")
+        )
         product = Product.objects.create(
             code="ROCU-10-10",
             name="Rocuronium 10 mg/mL, 10 mL",
@@ -133,7 +139,9 @@ def world(db: None) -> World:
     record = master_records.create_draft(users["pharmacist"], product, record_content())
     record = master_records.submit_for_review(users["pharmacist"], record)
     qa = users["qa"]
-    master_records.approve(qa, record, password=PASSWORD, totp_code=pyotp.TOTP(qa.totp_secret).now())
+    master_records.approve(
+        qa, record, password=PASSWORD, totp_code=pyotp.TOTP(qa.totp_secret).now()
+    )
     record.refresh_from_db()
     return World(a, b, product, record, users)
 

@@ -41,7 +41,9 @@ def test_database_hash_equals_rfc8785_for_tricky_text(world: World) -> None:
     assert verify_database().ok
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_entry SET reason = 'x'", "DELETE FROM audit_entry"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_entry SET reason = 'x'", "DELETE FROM audit_entry"]
+)
 def test_audit_table_is_append_only(world: World, statement: str) -> None:
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         with connection.cursor() as cursor:

@@ -175,7 +175,10 @@ ENDPOINTS: list[tuple[str, bool, Action, Request]] = [
         "api invite",
         True,
         Action.MANAGE_USERS,
-        _post(lambda w: "/api/users", {"username": "new.one", "printed_name": "N O", "role": "technician"}),
+        _post(
+            lambda w: "/api/users",
+            {"username": "new.one", "printed_name": "N O", "role": "technician"},
+        ),
     ),
 ]
 
