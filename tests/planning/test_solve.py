@@ -1,0 +1,65 @@
+"""Statuses, time limits, infeasibility and the independent feasibility check."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from rempart.planning.check import check_plan
+from rempart.planning.example import regional_example
+from rempart.planning.plan import Flow, Status
+from rempart.planning.problem import PlanningProblemError, PlanProduct
+from rempart.planning.solve import SolveOptions, solve
+from tests.planning.tiny import tiny_problem
+
+
+def test_infeasible_without_backlog_is_reported_as_infeasible() -> None:
+    problem = tiny_problem({("H", "P"): (50.0, 50.0)}, (30.0, 30.0), allow_unmet=False)
+    plan = solve(problem, SolveOptions(time_limit_s=10.0))
+    assert plan.status is Status.INFEASIBLE
+    assert plan.lots == () and plan.objective is None
+
+
+def test_demand_before_any_release_without_stock_is_rejected_up_front() -> None:
+    product = PlanProduct("P", 5, 1.0, 0.0, "V5", qc_lead_time_days=2.0)
+    with pytest.raises(PlanningProblemError) as info:
+        tiny_problem({("H", "P"): (5.0, 0.0, 0.0)}, (9.0,) * 3, product=product, allow_unmet=False)
+    assert (info.value.product, info.value.hospital, info.value.period) == ("P", "H", 0)
+    assert "product P" in str(info.value) and "hospital H" in str(info.value)
+
+
+def test_bad_values_name_product_hospital_and_period() -> None:
+    with pytest.raises(PlanningProblemError) as info:
+        tiny_problem({("H", "P"): (5.0, float("nan"))}, (9.0, 9.0))
+    assert (info.value.product, info.value.hospital, info.value.period) == ("P", "H", 1)
+    with pytest.raises(PlanningProblemError, match="criticality"):
+        PlanProduct("Q", 7, 1.0, 0.0, "V5")
+
+
+def test_time_limit_is_split_over_the_stages_and_never_claims_optimal() -> None:
+    options = SolveOptions(time_limit_s=3.0)
+    plan = solve(regional_example(), options)
+    assert plan.status in (Status.FEASIBLE, Status.TIME_LIMIT_NO_SOLUTION)
+    assert sum(stage.time_limit_s for stage in plan.stages) <= options.time_limit_s
+    if plan.status is Status.FEASIBLE:
+        assert plan.check_violations == ()
+        assert plan.gap is not None and plan.gap > 0
+
+
+def test_the_check_catches_a_flow_outside_the_qc_window() -> None:
+    product = PlanProduct("P", 5, 1.0, 0.0, "V5", qc_lead_time_days=2.0)
+    problem = tiny_problem({("H", "P"): (0.0, 0.0, 0.0, 30.0)}, (100.0,) * 4, product=product)
+    plan = solve(problem, SolveOptions(time_limit_s=10.0))
+    assert check_plan(problem, plan) == []
+    bad = replace(plan, flows=(Flow("P", 2, 3, 30.0),))
+    assert any("outside the QC/shelf-life window" in v for v in check_plan(problem, bad))
+    over = replace(plan, lots=tuple(replace(lot, vials=500.0) for lot in plan.lots))
+    assert any("line hours used" in v for v in check_plan(problem, over))
+
+
+def test_solve_options_are_validated() -> None:
+    with pytest.raises(ValueError, match="threads"):
+        SolveOptions(threads=0)
+    with pytest.raises(ValueError, match="time_limit_s"):
+        SolveOptions(time_limit_s=0)
