@@ -133,7 +133,7 @@ def test_raw_sql_update_is_refused_without_reason_and_captured_with_one(
     obj = model._default_manager.first()
     assert obj is not None
     table = model._meta.db_table
-    sql = f'UPDATE "{table}" SET "{field}" = %s WHERE "id" = %s'  # noqa: S608
+    sql = f'UPDATE "{table}" SET "{field}" = %s WHERE "id" = %s'
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, ["raw", obj.pk])
     if _append_only(model):
@@ -167,7 +167,7 @@ def test_deleting_a_gmp_record_is_refused_by_the_database(
         audited_write(ACTOR, reason="try"),
         connection.cursor() as cursor,
     ):
-        cursor.execute(f'DELETE FROM "{model._meta.db_table}" WHERE id = %s', [obj.pk])  # noqa: S608
+        cursor.execute(f'DELETE FROM "{model._meta.db_table}" WHERE id = %s', [obj.pk])
     assert model._default_manager.filter(pk=obj.pk).exists()
 
 

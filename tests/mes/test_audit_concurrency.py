@@ -27,7 +27,7 @@ def _run(worker: object) -> list[BaseException]:
         try:
             start.wait()
             worker(n)  # type: ignore[operator]
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=guarded, args=(n,)) for n in range(WRITERS)]
@@ -86,7 +86,7 @@ def _sqlite(tmp_path: Path) -> None:
     rows = [
         dict(zip(columns, values, strict=True))
         for values in reader.execute(
-            f"SELECT {', '.join(columns)} FROM audit_entry ORDER BY seq"  # noqa: S608
+            f"SELECT {', '.join(columns)} FROM audit_entry ORDER BY seq"
         )
     ]
     reader.close()
@@ -119,7 +119,7 @@ def test_a_raw_sqlite_connection_without_the_functions_cannot_write(
         try:
             with connection.cursor() as cursor:
                 cursor.execute(raw_update)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             assert "needs a reason" in str(exc)
         else:
             raise AssertionError("a raw update without a reason was accepted")
