@@ -17,7 +17,8 @@ def test_example_writes_a_problem_that_solve_reads(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plan", "example", "--region", "hauts-de-france", "--days", "21"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert len(document["hospitals"]) == 17 and len(document["periods"]) == 21
+    assert len(document["hospitals"]) == 17
+    assert len(document["periods"]) == 21
     path = tmp_path / "problem.json"
     path.write_text(result.stdout)
     solved = runner.invoke(app, ["plan", "solve", str(path), "--time-limit", "4", "--json"])
@@ -32,12 +33,14 @@ def test_solve_a_dat_file_as_json() -> None:
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["status"] == "optimal"
-    assert out["gap"] is not None and out["gap"] <= 1e-4
+    assert out["gap"] is not None
+    assert out["gap"] <= 1e-4
 
 
 def test_unknown_region_and_bad_file_exit_2_without_traceback(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plan", "example", "--region", "atlantis"])
-    assert result.exit_code == 2 and "unknown region" in result.output
+    assert result.exit_code == 2
+    assert "unknown region" in result.output
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"format": "rempart-planning-problem/1", "name": "x"}))
     result = runner.invoke(app, ["plan", "solve", str(bad)])
@@ -45,7 +48,8 @@ def test_unknown_region_and_bad_file_exit_2_without_traceback(tmp_path: Path) ->
     assert "'period_days' is a required property" in result.output
     assert "Traceback" not in result.output
     missing = runner.invoke(app, ["plan", "solve", str(tmp_path / "nope.dat")])
-    assert missing.exit_code == 2 and "no such file" in missing.output
+    assert missing.exit_code == 2
+    assert "no such file" in missing.output
 
 
 def test_bench_prints_a_table_and_writes_json(tmp_path: Path) -> None:

@@ -26,8 +26,14 @@ def small_document() -> dict[str, Any]:
         "period_days": 1,
         "periods": ["d0", "d1", "d2"],
         "products": [
-            {"code": "P", "criticality": 5, "line_hours_per_vial": 0.01, "setup_hours": 3,
-             "vial_format": "V5", "qc_lead_time_days": 1}
+            {
+                "code": "P",
+                "criticality": 5,
+                "line_hours_per_vial": 0.01,
+                "setup_hours": 3,
+                "vial_format": "V5",
+                "qc_lead_time_days": 1,
+            }
         ],
         "hospitals": [{"code": "H1"}, {"code": "H2"}],
         "demand": [
@@ -90,7 +96,7 @@ def test_errors_name_the_json_path(mutate: Any, path: str) -> None:
 def test_unknown_product_error_names_product_and_hospital() -> None:
     document = small_document()
     document["demand"][1]["product"] = "NOPE"
-    with pytest.raises(ProblemFormatError, match="product NOPE.*hospital H2|hospital H2.*NOPE"):
+    with pytest.raises(ProblemFormatError, match=r"product NOPE, hospital H2"):
         problem_from_dict(document)
 
 

@@ -43,7 +43,9 @@ def test_exact_expectations_equalise_fill_rates_at_the_best_level(
 
 
 @given(demands, supplies)
-def test_supply_does_not_run_out_before_the_last_request(values: list[float], supply: float) -> None:
+def test_supply_does_not_run_out_before_the_last_request(
+    values: list[float], supply: float
+) -> None:
     requests = with_exact_expectations([(f"r{i}", d) for i, d in enumerate(values)])
     decisions = ration_sequence(supply, requests)
     for d in decisions[:-1]:

@@ -18,7 +18,8 @@ def test_infeasible_without_backlog_is_reported_as_infeasible() -> None:
     problem = tiny_problem({("H", "P"): (50.0, 50.0)}, (30.0, 30.0), allow_unmet=False)
     plan = solve(problem, SolveOptions(time_limit_s=10.0))
     assert plan.status is Status.INFEASIBLE
-    assert plan.lots == () and plan.objective is None
+    assert plan.lots == ()
+    assert plan.objective is None
 
 
 def test_demand_before_any_release_without_stock_is_rejected_up_front() -> None:
@@ -26,7 +27,8 @@ def test_demand_before_any_release_without_stock_is_rejected_up_front() -> None:
     with pytest.raises(PlanningProblemError) as info:
         tiny_problem({("H", "P"): (5.0, 0.0, 0.0)}, (9.0,) * 3, product=product, allow_unmet=False)
     assert (info.value.product, info.value.hospital, info.value.period) == ("P", "H", 0)
-    assert "product P" in str(info.value) and "hospital H" in str(info.value)
+    assert "product P" in str(info.value)
+    assert "hospital H" in str(info.value)
 
 
 def test_bad_values_name_product_hospital_and_period() -> None:
@@ -44,7 +46,8 @@ def test_time_limit_is_split_over_the_stages_and_never_claims_optimal() -> None:
     assert sum(stage.time_limit_s for stage in plan.stages) <= options.time_limit_s
     if plan.status is Status.FEASIBLE:
         assert plan.check_violations == ()
-        assert plan.gap is not None and plan.gap > 0
+        assert plan.gap is not None
+        assert plan.gap > 0
 
 
 def test_the_check_catches_a_flow_outside_the_qc_window() -> None:

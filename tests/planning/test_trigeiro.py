@@ -49,7 +49,8 @@ def test_reads_the_17_item_fixture_in_column_blocks() -> None:
     lines = SYNTHETIC.read_bytes().split(b"\r\n")
     first_block_row = lines[20].split()
     second_block_row = lines[24].split()
-    assert len(first_block_row) == 15 and len(second_block_row) == 2
+    assert len(first_block_row) == 15
+    assert len(second_block_row) == 2
     assert problem.demand["SITE", "I01"][0] == float(first_block_row[0])
     assert problem.demand["SITE", "I16"][0] == float(second_block_row[0])
     assert problem.demand["SITE", "I17"][3] == float(lines[27].split()[1])
@@ -80,6 +81,7 @@ def test_tight_capacity_agrees_with_the_textbook_formulation() -> None:
     baseline = solve_textbook(problem, time_limit_s=30.0)
     assert ours.status is Status.OPTIMAL
     assert baseline.objective == pytest.approx(ours.objective, rel=1e-4)
+    assert ours.objective is not None
     assert ours.objective > brute_force_uncapacitated(read_dat(SYNTHETIC))
 
 
@@ -102,6 +104,6 @@ def test_malformed_files_name_the_line(text: str, line: int | None, fragment: st
 def test_load_problem_dispatches_on_extension(tmp_path: Path) -> None:
     bad = tmp_path / "broken.dat"
     bad.write_text("3 2\n1\n")
-    with pytest.raises(ProblemFormatError, match="broken.dat"):
+    with pytest.raises(ProblemFormatError, match=r"broken\.dat"):
         load_problem(bad)
     assert load_problem(SYNTHETIC).name == "synthetic17"

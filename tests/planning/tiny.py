@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rempart.planning.problem import PlanHospital, PlanningProblem, PlanProduct, Regime, StockLot
 
 
 def tiny_problem(
-    demand: dict[tuple[str, str], tuple[float, ...]],
+    demand: Mapping[tuple[str, str], tuple[float, ...]],
     capacity_hours: tuple[float, ...],
     *,
     product: PlanProduct | None = None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -22,13 +22,17 @@ def _fail(message: str) -> NoReturn:
 
 @app.command()
 def solve(
-    file: Path = typer.Argument(..., help="A rempart problem (.json) or a Trigeiro file (.dat)."),
-    time_limit: float = typer.Option(
-        60.0, "--time-limit", help="Seconds, model building included."
-    ),
-    threads: int = typer.Option(1, "--threads", help="HiGHS threads."),
-    mip_gap: float = typer.Option(1e-4, "--mip-gap", help="Relative MIP gap accepted per stage."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    file: Annotated[
+        Path, typer.Argument(help="A rempart problem (.json) or a Trigeiro file (.dat).")
+    ],
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds, model building included.")
+    ] = 60.0,
+    threads: Annotated[int, typer.Option("--threads", help="HiGHS threads.")] = 1,
+    mip_gap: Annotated[
+        float, typer.Option("--mip-gap", help="Relative MIP gap accepted per stage.")
+    ] = 1e-4,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Solve a planning problem and print status, objective, bound, gap and the plan."""
     from rempart.planning.io import ProblemFormatError, load_problem
@@ -70,15 +74,18 @@ def solve(
 def vars_of(obj: object) -> dict[str, object]:
     from dataclasses import asdict, is_dataclass
 
-    assert is_dataclass(obj) and not isinstance(obj, type)
+    assert is_dataclass(obj)
+    assert not isinstance(obj, type)
     return asdict(obj)
 
 
 @app.command()
 def bench(
-    paths: list[Path] = typer.Argument(..., help="Problem files (.dat or .json) or folders."),
-    time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds per instance."),
-    out: Path | None = typer.Option(None, "--out", help="Write the results as JSON here."),
+    paths: Annotated[list[Path], typer.Argument(help="Problem files (.dat or .json) or folders.")],
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per instance.")] = 30.0,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the results as JSON here.")
+    ] = None,
 ) -> None:
     """Solve several problems (1 thread each) with a progress bar; print a table."""
     from rich.console import Console
@@ -127,8 +134,8 @@ def bench(
 
 @app.command()
 def example(
-    region: str = typer.Option("hauts-de-france", "--region", help="Demo region."),
-    days: int = typer.Option(56, "--days", help="Number of daily periods."),
+    region: Annotated[str, typer.Option("--region", help="Demo region.")] = "hauts-de-france",
+    days: Annotated[int, typer.Option("--days", help="Number of daily periods.")] = 56,
 ) -> None:
     """Print the demo regional problem as JSON (redirect it to a file)."""
     from rempart.planning.example import regional_example

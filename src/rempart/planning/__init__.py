@@ -1,1 +1,4 @@
-"""Production planning: capacitated lot sizing with QC lead time, shelf life and fair allocation, on HiGHS."""
+"""Production planning on HiGHS: lot sizing with QC lead time, shelf life, fair allocation.
+
+problem -> model -> solve -> plan; io (JSON, Trigeiro .DAT); rationing (PPA). docs/planning.md.
+"""

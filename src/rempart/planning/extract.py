@@ -93,8 +93,10 @@ def extract_plan(
         for k, vials in enumerate(series):
             if vials <= 0:
                 continue
-            col = model.unmet.get((p, k))
-            unmet = float(values[col]) * net[k] / totals[p, k] if col is not None else 0.0
+            unmet_col = model.unmet.get((p, k))
+            unmet = (
+                float(values[unmet_col]) * net[k] / totals[p, k] if unmet_col is not None else 0.0
+            )
             unmet = unmet if unmet > VIAL_EPSILON else 0.0
             allocations.append(Allocation(p, h, k, vials, net[k] - unmet, vials - net[k], unmet))
     allocations = rebalance(allocations)

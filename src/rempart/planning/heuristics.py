@@ -94,7 +94,7 @@ def fix_and_optimise(
     incumbent: np.ndarray,
     deadline: float,
 ) -> np.ndarray:
-    """Free the binaries of one window of periods at a time; keep improvements until time runs out."""
+    """Free one window of periods at a time around the incumbent; keep what improves it."""
     periods = sorted(by_period)
     all_integer = [c for t in periods for c in by_period[t]]
     _set_integrality(h, all_integer, integer=True)

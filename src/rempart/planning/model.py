@@ -360,7 +360,7 @@ def set_objective(model: PlanModel) -> None:
         fairness[model.min_fill_rate] = -1.0
     shortage = {col: float(problem.product(p).criticality) for (p, _), col in model.unmet.items()}
     cost: dict[int, float] = {}
-    for (p, t), col in model.setup.items():
+    for (p, _), col in model.setup.items():
         cost[col] = problem.product(p).setup_cost
     for (p, t, k), col in model.flow.items():
         cost[col] = problem.product(p).holding_cost_per_vial_period * (k - t)
@@ -402,14 +402,14 @@ def new_highs() -> highspy.Highs:
     """
     global _banner_shown
     if _banner_shown:
-        h = highspy.Highs()
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
     else:
         sys.stdout.flush()
         saved = os.dup(1)
         try:
             with open(os.devnull, "w") as sink:
                 os.dup2(sink.fileno(), 1)
-                h = highspy.Highs()
+                h = highspy.Highs()  # type: ignore[no-untyped-call]
         finally:
             os.dup2(saved, 1)
             os.close(saved)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rempart.planning.plan import Allocation, PeriodUse, Shortage, ShortageReason
-from rempart.planning.problem import PlanningProblem
+from rempart.planning.problem import PlanningProblem, PlanProduct
 
 if TYPE_CHECKING:
     from rempart.planning.model import PlanModel
@@ -74,8 +74,8 @@ def explain_shortages(
         first = 0 if span is None else max(0, k - span)
         hpv = product.line_hours_per_vial
 
-        def new_lot_hours(t: int) -> float:
-            hours = hpv * max(1.0, product.min_batch_vials)
+        def new_lot_hours(t: int, product: PlanProduct = product) -> float:
+            hours = product.line_hours_per_vial * max(1.0, product.min_batch_vials)
             if (product.code, t) not in has_lot:
                 hours += product.setup_hours
                 if model.format_used and (product.vial_format, t) not in formats_used:
