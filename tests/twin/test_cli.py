@@ -89,3 +89,16 @@ def test_montecarlo_json_gives_the_distribution() -> None:
     assert report["runs"] == 3
     assert set(report["vials_good"]) >= {"p10", "p50", "p90", "mean"}
     assert set(report["oee"]) >= {"p10", "p50", "p90", "mean"}
+
+
+def test_serve_on_a_busy_port_exits_2_with_one_line() -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(app, ["twin", "serve", "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"rempart twin: cannot listen on 127.0.0.1:{port}" in result.output
+    assert "Traceback" not in result.output

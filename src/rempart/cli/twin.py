@@ -145,6 +145,19 @@ def montecarlo(
     _print_table(f"twin montecarlo: {chosen.name}", flat)
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Fail with one clear line, before asyncua logs its own traceback for a busy port."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # asyncio's server sets SO_REUSEADDR too: a port in TIME_WAIT is fine for both.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
@@ -182,6 +195,7 @@ def serve(
         dropped = parse_sequence_ranges(fault_drop_sequences)
     except ValueError as exc:
         raise _fail(f"--fault-drop-sequences: {exc}") from None
+    _check_port_free(host, port)
     logging.basicConfig(level=logging.WARNING)
     # asyncua warns at start-up that a NoSecurity endpoint has no signing policy: expected here.
     logging.getLogger("asyncua").setLevel(logging.ERROR)
@@ -198,4 +212,7 @@ def serve(
         )
     except OSError as exc:
         raise _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    except Exception as exc:  # the twin itself failed: say so in one line, exit non-zero
+        typer.echo(f"rempart twin: the twin stopped on an error: {exc!r}", err=True)
+        raise typer.Exit(code=1) from None
     typer.echo("rempart twin: stopped")

@@ -142,7 +142,17 @@ class TwinServer:
         await self.stop()
 
     async def serve_until(self, stop: asyncio.Event) -> None:
-        await stop.wait()
+        """Serve until `stop` is set; if the pacing task dies, re-raise its error here
+        rather than keep serving a frozen line."""
+        waiter = asyncio.create_task(stop.wait())
+        watched: set[asyncio.Future[Any]] = {waiter}
+        if self._pacer is not None:
+            watched.add(self._pacer)
+        done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if self._pacer is not None and self._pacer in done:
+            pacer, self._pacer = self._pacer, None
+            pacer.result()
 
     # ------------------------------------------------------------------ pacing
     async def _pace(self, *, speed: float) -> None:

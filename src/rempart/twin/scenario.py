@@ -51,7 +51,8 @@ def packaged_scenarios() -> list[str]:
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """A packaged scenario by name (`normal-day`) or any TOML file by path."""
     text_ref = str(name_or_path)
-    if isinstance(name_or_path, Path) or text_ref.endswith(".toml") or "/" in text_ref:
+    looks_like_path = text_ref.endswith(".toml") or "/" in text_ref or Path(text_ref).is_file()
+    if isinstance(name_or_path, Path) or looks_like_path:
         path = Path(name_or_path)
         try:
             raw = path.read_text(encoding="utf-8")
