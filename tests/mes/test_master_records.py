@@ -150,3 +150,26 @@ def test_page_errors_are_pages_not_traces(pharmacist: Persona) -> None:
     response = pharmacist.client.get("/catalog/products/NOPE/")
     assert response.status_code == 404
     assert "Traceback" not in response.content.decode()
+
+
+def test_french_by_default_english_on_request(world: World) -> None:
+    client = Client()
+    assert "Se connecter" in client.get("/accounts/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert "Log in" in client.get("/accounts/login/").content.decode()
+
+
+def test_every_french_text_is_translated() -> None:
+    import gettext
+    from pathlib import Path
+
+    import rempart.mes
+
+    po = Path(rempart.mes.__file__).parent / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+    text = po.read_text(encoding="utf-8")
+    assert 'msgstr ""\n\n' not in text.split("\n\n", 1)[1]
+    # The committed .mo matches the .po: same number of messages (CI never runs msgfmt).
+    with po.with_suffix(".mo").open("rb") as mo:
+        catalog = gettext.GNUTranslations(mo)
+    assert len(catalog._catalog) == text.count("\nmsgid ")  # type: ignore[attr-defined]
+    assert catalog.gettext("Log in") == "Se connecter"
