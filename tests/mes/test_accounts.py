@@ -82,9 +82,12 @@ def test_user_names_are_unique_case_insensitively(world: World) -> None:
 
 def test_users_are_never_deleted(world: World) -> None:
     user = world.users["orderer_b"]  # nothing refers to this one: only the trigger stops it
-    with pytest.raises(DatabaseError, match="never deleted"), transaction.atomic():
-        with audited_write(Actor.system("tests"), reason="cleanup"):
-            user.delete()
+    with (
+        pytest.raises(DatabaseError, match="never deleted"),
+        transaction.atomic(),
+        audited_write(Actor.system("tests"), reason="cleanup"),
+    ):
+        user.delete()
     assert User.objects.filter(pk=user.pk).exists()
 
 
@@ -158,7 +161,8 @@ def test_admin_edits_reference_data_with_a_reason_and_never_deletes(world: World
         "department": "59",
     }
     refused = client.post(url, data)
-    assert refused.status_code == 200 and "say why" in refused.content.decode()
+    assert refused.status_code == 200
+    assert "say why" in refused.content.decode()
     done = client.post(url, {**data, "change_reason": "official name"})
     assert done.status_code == 302
     world.hospital_a.refresh_from_db()
@@ -182,13 +186,15 @@ def test_idle_and_absolute_session_timeouts(world: World, settings: object) -> N
     session["rempart_started"] = time.time() - 13 * 3600
     session.save()
     response = client.get("/catalog/products/")
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
 
 
 def test_security_headers_on_every_page(world: World) -> None:
     response = Client().get("/accounts/login/")
     csp = response["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"

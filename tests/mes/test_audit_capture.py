@@ -163,7 +163,7 @@ def test_deleting_a_gmp_record_is_refused_by_the_database(
     obj = model._default_manager.first()
     assert obj is not None
     with (
-        pytest.raises(DatabaseError, match="never deleted|append-only"),
+        pytest.raises(DatabaseError, match=r"never deleted|append-only"),
         audited_write(ACTOR, reason="try"),
         connection.cursor() as cursor,
     ):

@@ -45,9 +45,12 @@ def test_database_hash_equals_rfc8785_for_tricky_text(world: World) -> None:
     "statement", ["UPDATE audit_entry SET reason = 'x'", "DELETE FROM audit_entry"]
 )
 def test_audit_table_is_append_only(world: World, statement: str) -> None:
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
 
 
 def test_tampering_is_reported_at_the_exact_sequence_number(world: World) -> None:

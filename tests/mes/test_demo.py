@@ -27,7 +27,8 @@ def test_load_demo_twice(db: None) -> None:
     assert records.count() == 10
     assert all(valid_signature(r, Meaning.APPROVED) for r in records)
     for demo in DEMO_USERS:
-        assert demo.username in first.output and demo.password in first.output
+        assert demo.username in first.output
+        assert demo.password in first.output
         assert demo.totp_secret in first.output
     entries = AuditEntry.objects.count()
     second = runner.invoke(mes_cli, ["load-demo"])

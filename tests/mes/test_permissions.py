@@ -12,14 +12,14 @@ from rempart.domain.roles import PERMISSIONS, Action, Role
 
 from .conftest import World
 
-P, T, C, Q, O, A = "P", "T", "C", "Q", "O", "A"
+#: One letter per role: Pharmacist, Technician, qC analyst, Qa reviewer, Orderer, Admin.
 LETTER = {
-    Role.PHARMACIST: P,
-    Role.TECHNICIAN: T,
-    Role.QC_ANALYST: C,
-    Role.QA_REVIEWER: Q,
-    Role.ORDERER: O,
-    Role.ADMINISTRATOR: A,
+    Role.PHARMACIST: "P",
+    Role.TECHNICIAN: "T",
+    Role.QC_ANALYST: "C",
+    Role.QA_REVIEWER: "Q",
+    Role.ORDERER: "O",
+    Role.ADMINISTRATOR: "A",
 }
 
 #: The matrix as the docs state it (docs/mes.md); the domain table must say the same.

@@ -137,9 +137,11 @@ def test_approval_signs_supersedes_and_shows_the_printed_signature(
     world.record.refresh_from_db()
     assert (in_review.state, world.record.state) == ("approved", "superseded")
     shown = valid_signature(in_review, Meaning.APPROVED)
-    assert shown is not None and shown.signature.pk == signature.pk
+    assert shown is not None
+    assert shown.signature.pk == signature.pk
     assert shown.signature.printed_name == world.users["qa"].printed_name
-    assert "(Europe/Paris)" in shown.when and "UTC+0" in shown.when
+    assert "(Europe/Paris)" in shown.when
+    assert "UTC+0" in shown.when
     # The superseded version keeps its valid signature: its content did not change.
     assert valid_signature(world.record, Meaning.APPROVED) is not None
 
@@ -192,9 +194,13 @@ def test_nobody_withdraws_someone_elses_signature(world: World) -> None:
     ["UPDATE signatures_signature SET meaning = 'rejected'", "DELETE FROM signatures_signature"],
 )
 def test_signature_table_is_append_only(world: World, statement: str) -> None:
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with audited_write(Actor.system("tests"), reason="tamper"), connection.cursor() as cursor:
-            cursor.execute(statement)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        audited_write(Actor.system("tests"), reason="tamper"),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
 
 
 def test_signing_as_someone_else_is_impossible_through_the_api(

@@ -16,7 +16,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 
 class LockoutBackend(ModelBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

@@ -45,9 +45,9 @@ class User(AbstractBaseUser):
     totp_secret = models.CharField(max_length=64, blank=True, default="")
     date_joined = models.DateTimeField(db_default=Now())
     # No last_login: updating it on every log-in would be a GMP change without a reason.
-    last_login = None  # type: ignore[assignment]
+    last_login = None
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "username"
     EMAIL_FIELD = "email"
@@ -135,3 +135,6 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True, db_index=True)
     at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip} at {self.at:%Y-%m-%d %H:%M:%S}"

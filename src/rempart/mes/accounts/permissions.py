@@ -30,5 +30,7 @@ def visible_hospitals(user: User) -> QuerySet[Hospital]:
     """Object-level scope: an orderer sees their own hospital only."""
     hospitals = Hospital.objects.all()
     if user.role == Role.ORDERER:
+        if user.hospital_id is None:
+            return hospitals.none()
         return hospitals.filter(pk=user.hospital_id)
     return hospitals

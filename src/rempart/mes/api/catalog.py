@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from rempart.domain.roles import Action
 from rempart.mes.accounts.backends import client_ip
@@ -71,7 +71,7 @@ class MasterRecordOut(Schema):
 
 class DraftIn(Schema):
     product: str
-    content: dict[str, Any] = {}
+    content: dict[str, Any] = Field(default_factory=dict)
 
 
 class DraftUpdateIn(Schema):

@@ -15,20 +15,21 @@ class AuditEntry(models.Model):
     include `prev_hash`, so the entries form a chain `rempart audit verify` can check.
     """
 
+    # NULL and "" differ in the hashed entry (no value vs an empty text): null=True on purpose.
     seq = models.BigIntegerField(primary_key=True)
     recorded_at = models.CharField(max_length=40)
     user_id = models.CharField(max_length=150)
     printed_name = models.CharField(max_length=200)
-    role = models.CharField(max_length=40, null=True)
+    role = models.CharField(max_length=40, null=True)  # noqa: DJ001
     action = models.CharField(max_length=8)
     entity = models.CharField(max_length=100, db_index=True)
     entity_key = models.CharField(max_length=100)
     field = models.CharField(max_length=100)
-    old_value = models.TextField(null=True)
-    new_value = models.TextField(null=True)
-    reason = models.TextField(null=True)
-    request_id = models.CharField(max_length=64, null=True)
-    prev_hash = models.CharField(max_length=64, null=True)
+    old_value = models.TextField(null=True)  # noqa: DJ001
+    new_value = models.TextField(null=True)  # noqa: DJ001
+    reason = models.TextField(null=True)  # noqa: DJ001
+    request_id = models.CharField(max_length=64, null=True)  # noqa: DJ001
+    prev_hash = models.CharField(max_length=64, null=True)  # noqa: DJ001
     hash = models.CharField(max_length=64)
 
     class Meta:

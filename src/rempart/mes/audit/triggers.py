@@ -47,7 +47,7 @@ def problems(connection: BaseDatabaseWrapper) -> list[str]:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-            installed = {name: sql for name, sql in cursor.fetchall()}
+            installed = dict(cursor.fetchall())
             for name, sql in wanted.items():
                 if name not in installed:
                     found.append(f"audit trigger {name} is missing")

@@ -157,7 +157,8 @@ def _reference(actor: Actor, echo: Echo) -> None:
             store_reference(actor, product)
             created += 1
     echo(
-        f"reference data: {created} records created ({Hospital.objects.count()} hospitals, {Product.objects.count()} products)"
+        f"reference data: {created} records created "
+        f"({Hospital.objects.count()} hospitals, {Product.objects.count()} products)"
     )
 
 

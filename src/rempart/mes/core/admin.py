@@ -34,7 +34,7 @@ class ReferenceForm(forms.ModelForm):  # type: ignore[type-arg]
     )
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # a private hook the stubs omit
         if self.instance.pk is not None and not self.cleaned_data.get("change_reason", "").strip():
             self.add_error("change_reason", "say why this reference data changes")
         try:

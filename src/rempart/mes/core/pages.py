@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -50,7 +50,7 @@ def requires(action: Action) -> Callable[[View[P]], View[P]]:
             except AuditCaptureMissing as exc:
                 return error_page(request, 503, str(exc))
 
-        return wrapper
+        return cast(View[P], wrapper)
 
     return decorate
 

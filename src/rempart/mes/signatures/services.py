@@ -8,10 +8,10 @@ therefore shows the record as unsigned, without touching the signature row (appe
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any
 
 import pyotp
 import rfc8785
@@ -28,11 +28,16 @@ from rempart.mes.core.errors import NotPermitted, Refused
 from rempart.mes.signatures.models import Signature
 
 
-class Signable(Protocol):
-    pk: object
-    _meta: models.options.Options[models.Model]
+#: A signable record is a model with `signed_content()`: the fields a signature binds.
+Signable = models.Model
+Content = dict[str, str | int | None]
 
-    def signed_content(self) -> dict[str, str | int | None]: ...
+
+def _signed_content(record: Signable) -> Content:
+    method: Callable[[], Content] | None = getattr(record, "signed_content", None)
+    if method is None:
+        raise TypeError(f"{record._meta.label} defines no signed_content(): it cannot be signed")
+    return method()
 
 
 def entity_of(record: Signable) -> tuple[str, str]:
@@ -41,7 +46,7 @@ def entity_of(record: Signable) -> tuple[str, str]:
 
 def content_hash(record: Signable) -> str:
     entity, key = entity_of(record)
-    document = {"entity": entity, "key": key, "content": record.signed_content()}
+    document: Any = {"entity": entity, "key": key, "content": _signed_content(record)}
     return hashlib.sha256(rfc8785.dumps(document)).hexdigest()
 
 

@@ -64,8 +64,8 @@ def validate_reference(instance: models.Model) -> None:
     try:
         instance.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise Refused(" ".join(messages), field=field) from None
+        name, messages = next(iter(exc.message_dict.items()))
+        raise Refused(" ".join(messages), field=name) from None
     try:
         if isinstance(instance, Molecule):
             domain_molecule(instance)
@@ -74,8 +74,7 @@ def validate_reference(instance: models.Model) -> None:
         elif isinstance(instance, Product):
             domain_product(instance)
     except DomainError as exc:
-        field = _FIELD_NAMES.get(exc.field or "", exc.field)
-        raise Refused(exc.message, field=field) from None
+        raise Refused(exc.message, field=_FIELD_NAMES.get(exc.field or "", exc.field)) from None
 
 
 def store_reference(actor: Actor, instance: models.Model, *, reason: str = "") -> None:
