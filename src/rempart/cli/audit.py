@@ -13,12 +13,16 @@ def verify() -> None:
     from rempart.cli.mes import django_setup
 
     django_setup()
-    from django.db import connection
+    from django.db import DatabaseError, connection
 
     from rempart.mes.audit.chain import verify_database
     from rempart.mes.audit.triggers import problems
 
-    verdict = verify_database()
+    try:
+        verdict = verify_database()
+    except DatabaseError as exc:
+        typer.echo(f"rempart: cannot read the audit trail ({exc}); migrate first?", err=True)
+        raise typer.Exit(code=2) from None
     if verdict.ok:
         typer.echo(f"audit chain intact: {verdict.checked} entries; head hash {verdict.head_hash}")
     else:

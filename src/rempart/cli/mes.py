@@ -38,7 +38,6 @@ def serve(
     config = load_config()
     django_setup()
     from django.core.management import call_command
-
     from django.db import connection
 
     from rempart.mes.audit.triggers import problems
@@ -60,9 +59,13 @@ def load_demo() -> None:
     from rempart.config import Environment, load_config
 
     if load_config().environment is Environment.PRODUCTION:
-        typer.echo("rempart: the demo accounts have public passwords: refused in production", err=True)
+        typer.echo(
+            "rempart: the demo accounts have public passwords: refused in production", err=True
+        )
         raise typer.Exit(code=2)
     django_setup()
+    from django.db import DatabaseError
+
     from rempart.mes.catalog.demo import credentials_text
     from rempart.mes.catalog.demo import load_demo as load
     from rempart.mes.core.errors import Refused
@@ -71,6 +74,9 @@ def load_demo() -> None:
         load(typer.echo)
     except Refused as exc:
         typer.echo(f"rempart: demo data refused: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    except DatabaseError as exc:
+        typer.echo(f"rempart: database not ready ({exc}): run rempart mes manage migrate", err=True)
         raise typer.Exit(code=1) from None
     typer.echo(credentials_text())
 

@@ -1,9 +1,9 @@
 """The JSON API (django-ninja) under /api/, OpenAPI at /api/openapi.json.
 
-Authentication is the browser session (ninja's `django_auth`, which runs Django's CSRF check on
-every unsafe method): the
-same people, the same permission checks (the services') as the pages. Every error is a JSON
-body `{"message": ..., "field": ...}`; no stack trace is ever sent.
+Authentication is the browser session (ninja's `django_auth`, which runs Django's CSRF check
+on every unsafe method): the same people and the same permission checks (the services') as
+the pages. Every error is a JSON body `{"message": ..., "field": ...}`; no stack trace is
+ever sent.
 """
 
 from __future__ import annotations

@@ -72,7 +72,10 @@ def verify_rows(rows: Iterable[Mapping[str, Value]]) -> Verdict:
             )
         if row["prev_hash"] != prev_hash:
             return Verdict(
-                checked, expected_seq, f"entry {seq} does not link to entry {expected_seq - 1}", prev_hash
+                checked,
+                expected_seq,
+                f"entry {seq} does not link to entry {expected_seq - 1}",
+                prev_hash,
             )
         stored = row["hash"]
         if entry_hash(row) != stored:

@@ -7,6 +7,7 @@ models need counts as a problem.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -20,6 +21,13 @@ NO_DELETE = "GMP records are never deleted"
 
 def expected(vendor: str) -> dict[str, str]:
     """Trigger name → CREATE TRIGGER statement, for every trigger the registry requires."""
+    return dict(_expected(vendor, len(specs())))
+
+
+@functools.lru_cache(maxsize=8)
+def _expected(vendor: str, registered: int) -> tuple[tuple[str, str], ...]:
+    # Cached because every audited write checks the triggers; keyed on the registry size so
+    # a model registered later (an app loaded afterwards) is never missed.
     guard = sqlite.guard_trigger if vendor == "sqlite" else postgresql.guard_trigger
     wanted: dict[str, str] = dict(
         [guard(AUDIT_TABLE, "UPDATE", APPEND_ONLY), guard(AUDIT_TABLE, "DELETE", APPEND_ONLY)]
@@ -33,7 +41,7 @@ def expected(vendor: str) -> dict[str, str]:
         if spec.append_only:
             wanted.update([guard(spec.table, "UPDATE", APPEND_ONLY)])
         wanted.update([guard(spec.table, "DELETE", APPEND_ONLY if spec.append_only else NO_DELETE)])
-    return wanted
+    return tuple(wanted.items())
 
 
 def _squash(sql: str) -> str:

@@ -27,7 +27,6 @@ from rempart.mes.audit.context import audited_write
 from rempart.mes.core.errors import NotPermitted, Refused
 from rempart.mes.signatures.models import Signature
 
-
 #: A signable record is a model with `signed_content()`: the fields a signature binds.
 Signable = models.Model
 Content = dict[str, str | int | None]
