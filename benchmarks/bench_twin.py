@@ -97,37 +97,38 @@ async def _watch(endpoint: str, window_s: float, speed: float) -> dict[str, Any]
         journal = await line.get_child(f"{rp}:Journal")
         stored = 0
         wall0 = time.monotonic()
-        sim0 = float(await sim_node.read_value())
-        while (elapsed := time.monotonic() - wall0) < window_s:
+        while time.monotonic() - wall0 < window_s:
             await asyncio.sleep(1.0)
             last = int(await last_node.read_value())
             sim = float(await sim_node.read_value())
-            lag = sim0 + (time.monotonic() - wall0) * speed - sim
+            wall = time.monotonic() - wall0
             while stored < last:  # the ingester's catch-up: everything new, in pages
                 page = await journal.call_method(f"{rp}:ReadJournal", stored + 1, 1000)
                 if not page:
                     break
                 stored = json.loads(page[-1])["sequence"]
-            elapsed = time.monotonic() - wall0
-            samples.append(
-                {
-                    "wall_s": elapsed,
-                    "lag_sim_s": lag,
-                    "last_sequence": last,
-                    "stored": stored,
-                }
-            )
-    quarter = max(1, len(samples) // 4)
-    early = statistics.mean(s["lag_sim_s"] for s in samples[:quarter])
-    late = statistics.mean(s["lag_sim_s"] for s in samples[-quarter:])
+            samples.append({"wall_s": wall, "sim_s": sim, "last_sequence": last, "stored": stored})
+    # The server steps every 0.1 s, so simulated time is a saw-tooth 0-60 s (at speed 600)
+    # behind its target; what matters is the trend: the effective speed over the window and
+    # whether the lag behind the first sample's pace grows from the first quarter to the last.
+    first, final = samples[0], samples[-1]
+    effective = (final["sim_s"] - first["sim_s"]) / (final["wall_s"] - first["wall_s"])
+    lags = [first["sim_s"] + (s["wall_s"] - first["wall_s"]) * speed - s["sim_s"] for s in samples]
+    quarter = max(1, len(lags) // 4)
+    early = statistics.mean(lags[:quarter])
+    late = statistics.mean(lags[-quarter:])
+    ordered = sorted(lags)
     return {
         "samples": len(samples),
+        "effective_speed": round(effective, 2),
         "lag_sim_seconds_early_mean": round(early, 2),
         "lag_sim_seconds_late_mean": round(late, 2),
-        "lag_sim_seconds_max": round(max(s["lag_sim_s"] for s in samples), 2),
+        "lag_sim_seconds_p95": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
+        "lag_sim_seconds_max": round(ordered[-1], 2),
         "lag_growth_sim_seconds": round(late - early, 2),
-        "journal_entries_read": int(samples[-1]["stored"]),
-        "entries_per_wall_second": round(samples[-1]["last_sequence"] / samples[-1]["wall_s"], 1),
+        "journal_entries_read": int(final["stored"]),
+        "journal_entries_behind_at_end": int(final["last_sequence"] - final["stored"]),
+        "entries_per_wall_second": round(final["last_sequence"] / final["wall_s"], 1),
     }
 
 
@@ -160,12 +161,13 @@ def _paced(window_s: float, speed: float) -> dict[str, Any]:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-    # One simulated minute of slack: the server steps every 0.1 s (60 sim s at speed 600)
-    # and the client's reads take time; what must not happen is a lag that keeps growing.
-    met = measured["lag_growth_sim_seconds"] < 60 and measured["lag_sim_seconds_max"] < 120
+    # Keeping up: the effective speed within 1 % of the asked one, and the lag growing by
+    # less than one pacing step (60 sim s) from the first quarter of the window to the last.
+    met = measured["effective_speed"] >= 0.99 * speed and measured["lag_growth_sim_seconds"] < 60
     early, late = measured["lag_sim_seconds_early_mean"], measured["lag_sim_seconds_late_mean"]
     print(
-        f"   serve --speed {speed:g} for {window_s:g} s: lag {early} → {late} sim s, "
+        f"   serve --speed {speed:g} for {window_s:g} s: effective speed "
+        f"{measured['effective_speed']}, lag {early} → {late} sim s, "
         f"{measured['journal_entries_read']} entries read"
     )
     return {

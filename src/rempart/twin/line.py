@@ -37,7 +37,7 @@ from rempart.twin.packml import (
     State,
 )
 from rempart.twin.params import LineParams
-from rempart.twin.stations import VialDraws, process_vial
+from rempart.twin.stations import StationConstants, VialDraws, process_vial
 
 SimGen = Generator[Any, Any, None]
 
@@ -56,6 +56,8 @@ class FillingLine:
             streams
         )
         self._vial_draws = VialDraws(self._rng_vials)
+        self._constants: StationConstants | None = None
+        self._constants_for: BatchRun | None = None
         self.journal = Journal(params.line_id, start)
         self.machine = PackMLMachine()
         self.batch: BatchRun | None = None
@@ -394,7 +396,10 @@ class FillingLine:
             state, reason = TerminalState.DESTROYED, "aborted_in_machine"
             records: dict[str, Any] = {}
         else:
-            state, reason, records = process_vial(self.params.stations, run, seq, self._vial_draws)
+            if self._constants is None or self._constants_for is not run:
+                self._constants = StationConstants(self.params.stations, run)
+                self._constants_for = run
+            state, reason, records = process_vial(self._constants, run, seq, self._vial_draws)
         run.counts[state] += 1
         self.counts[state] += 1
         self._record(
@@ -402,7 +407,7 @@ class FillingLine:
             {
                 "vial_sequence": seq,
                 "product_code": run.order.product.code,
-                "terminal_state": str(state),
+                "terminal_state": state.value,
                 "reject_reason": reason,
                 "stations": records,
             },
