@@ -65,7 +65,8 @@ class JournalEntry(NamedTuple):
             "timestamp": format_timestamp(self.timestamp),
             "kind": str(self.kind),
             "batch_id": self.batch_id,
-            "data": self.data,
+            # Vial records are mappings built on first read; JSON wants a plain dict.
+            "data": self.data if isinstance(self.data, dict) else dict(self.data),
         }
 
     def to_json(self) -> str:

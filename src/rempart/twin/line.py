@@ -14,7 +14,7 @@ say, the particle model does not reshuffle the vials.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -225,7 +225,7 @@ class FillingLine:
 
     # ----------------------------------------------------------------- journal helpers
     def _record(
-        self, kind: Kind, data: dict[str, Any], *, batch_id: str | None = None
+        self, kind: Kind, data: Mapping[str, Any], *, batch_id: str | None = None
     ) -> JournalEntry:
         if batch_id is None and self.batch is not None:
             batch_id = self.batch.batch_id
@@ -391,27 +391,24 @@ class FillingLine:
     def _emit_vial(self, run: BatchRun, *, destroyed: bool = False) -> None:
         run.issued += 1
         seq = run.issued
-        reason: str | None
+        data: Mapping[str, Any]
         if destroyed:
-            state, reason = TerminalState.DESTROYED, "aborted_in_machine"
-            records: dict[str, Any] = {}
+            state = TerminalState.DESTROYED
+            data = {
+                "vial_sequence": seq,
+                "product_code": run.order.product.code,
+                "terminal_state": state.value,
+                "reject_reason": "aborted_in_machine",
+                "stations": {},
+            }
         else:
             if self._constants is None or self._constants_for is not run:
                 self._constants = StationConstants(self.params.stations, run)
                 self._constants_for = run
-            state, reason, records = process_vial(self._constants, run, seq, self._vial_draws)
+            state, _reason, data = process_vial(self._constants, run, seq, self._vial_draws)
         run.counts[state] += 1
         self.counts[state] += 1
-        self._record(
-            Kind.VIAL_PROCESSED,
-            {
-                "vial_sequence": seq,
-                "product_code": run.order.product.code,
-                "terminal_state": state.value,
-                "reject_reason": reason,
-                "stations": records,
-            },
-        )
+        self._record(Kind.VIAL_PROCESSED, data)
 
     def _execute(self, token: int) -> SimGen:
         run = self.batch

@@ -2,12 +2,14 @@
 
 One SimPy event per vial cycle carries the whole vial through the seven stations: the line
 is a synchronous indexing machine, so per-station events would cost time without changing
-any result. Each station returns its record; the first failure decides the reject reason.
+any result. The first failed check decides the reject reason. The per-station records are
+materialised only when the entry is read (`VialRecord`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -137,86 +139,180 @@ _REJECTED = TerminalState.REJECTED
 _QC_SAMPLE = TerminalState.QC_SAMPLE
 
 
+class VialRecord(Mapping[str, Any]):
+    """The `data` of one `vial_processed` entry, built from its numbers when first read.
+
+    The decisions (terminal state, reason, QC diversion) are taken when the vial passes;
+    only the dictionaries of per-station fields are materialised lazily. A Monte Carlo run
+    that reads just the counts never pays for 8,000 × 8 dictionaries; a journal that is
+    served or written gets exactly the same content, computed once.
+    """
+
+    __slots__ = (
+        "_built",
+        "_k",
+        "actual_ml",
+        "conc",
+        "defect",
+        "destination",
+        "deviation_pct",
+        "dose",
+        "fill_ml",
+        "laser_ok",
+        "present",
+        "product_code",
+        "reason",
+        "seated",
+        "sensor_c",
+        "sequence",
+        "state",
+        "target_mg",
+    )
+    # Set by `process_vial` as the vial passes each station.
+    dose: float
+    deviation_pct: float
+    actual_ml: float
+    sensor_c: float | None
+    laser_ok: bool | None
+    present: bool
+    seated: bool
+    defect: str | None
+    state: TerminalState
+    reason: str | None
+    destination: str
+
+    def __init__(self, k: StationConstants, run: BatchRun, sequence: int) -> None:
+        self._k = k
+        self._built: dict[str, Any] | None = None
+        self.sequence = sequence
+        self.product_code = run.order.product.code
+        self.fill_ml = run.fill_ml
+        self.target_mg = run.target_mg
+        self.conc = run.concentration_mg_per_ml
+
+    def _data(self) -> dict[str, Any]:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def _build(self) -> dict[str, Any]:
+        k = self._k
+        seq = self.sequence
+        tub_index, position = divmod(seq - 1, k.vials_per_tub)
+        sensor = self.sensor_c
+        defect = self.defect
+        stations = {
+            "infeed": {
+                "tub_id": f"{k.tub_prefix}{tub_index + 1:03d}",
+                "nest_position": position + 1,
+                "vial_lot": k.vial_lot,
+                "cap_lot": k.cap_lot,
+                "passed": True,
+            },
+            "decontamination": {
+                "method": k.deco_method,
+                "dose_kgy": round(self.dose, 2),
+                "passed": self.dose >= k.dose_min,
+            },
+            "filling": {
+                "needle_id": k.needle_ids[(seq - 1) % len(k.needle_ids)],
+                "target_ml": self.fill_ml,
+                "target_mg": self.target_mg,
+                "actual_ml": round(self.actual_ml, 4),
+                "actual_mg": round(self.actual_ml * self.conc, 4),
+                "deviation_pct": round(self.deviation_pct, 3),
+                "passed": abs(self.deviation_pct) <= k.fill_tolerance,
+            },
+            "laser_reseal": {
+                "power_w": k.laser_power,
+                "time_ms": k.laser_time,
+                "sensor_c": None if sensor is None else round(sensor, 2),
+                "passed": self.laser_ok,
+            },
+            "capping": {
+                "cap_present": self.present,
+                "cap_seated": self.seated,
+                "passed": self.seated,
+            },
+            "inspection": {
+                "camera_id": k.camera_id,
+                "result": "fail" if self.state is _REJECTED else "pass",
+                "defect": defect,
+                "defect_class": DEFECT_CLASS[defect] if defect else None,
+            },
+            "reject_gate": {
+                "terminal_state": self.state.value,
+                "reason": self.reason,
+                "destination": self.destination,
+            },
+        }
+        return {
+            "vial_sequence": seq,
+            "product_code": self.product_code,
+            "terminal_state": self.state.value,
+            "reject_reason": self.reason,
+            "stations": stations,
+        }
+
+
 def process_vial(
     k: StationConstants, run: BatchRun, sequence: int, draws: VialDraws
-) -> tuple[TerminalState, str | None, dict[str, Any]]:
-    """Pass vial `sequence` of `run` through the stations: (terminal state, reason, records)."""
+) -> tuple[TerminalState, str | None, VialRecord]:
+    """Pass vial `sequence` of `run` through the stations: its terminal state and record.
+
+    The first failed check, in line order, is the reject reason; inspection sees them all.
+    """
     u, z = draws.next()
-    failures: list[str] = []
+    vial = VialRecord(k, run, sequence)
+    failure: str | None = None
 
-    tub_index, position = divmod(sequence - 1, k.vials_per_tub)
-    rec_infeed = {
-        "tub_id": f"{k.tub_prefix}{tub_index + 1:03d}",
-        "nest_position": position + 1,
-        "vial_lot": k.vial_lot,
-        "cap_lot": k.cap_lot,
-        "passed": True,
-    }
-
-    dose = k.dose_setpoint + k.dose_sd * z[0]
-    deco_ok = dose >= k.dose_min
-    if not deco_ok:
-        failures.append("decontamination_failed")
-    rec_deco = {"method": k.deco_method, "dose_kgy": round(dose, 2), "passed": deco_ok}
+    vial.dose = dose = k.dose_setpoint + k.dose_sd * z[0]
+    if dose < k.dose_min:
+        failure = "decontamination_failed"
 
     if k.fill_normal:
         deviation_pct = k.fill_bias + k.fill_sd * z[1]
     else:
         deviation_pct = k.fill_bias + k.fill_half_width * (2.0 * u[0] - 1.0)
-    target_ml = run.fill_ml
-    actual_ml = target_ml * (1.0 + deviation_pct / 100.0)
-    fill_ok = abs(deviation_pct) <= k.fill_tolerance
-    if not fill_ok:
-        failures.append("fill_out_of_tolerance")
-    rec_fill = {
-        "needle_id": k.needle_ids[(sequence - 1) % len(k.needle_ids)],
-        "target_ml": target_ml,
-        "target_mg": run.target_mg,
-        "actual_ml": round(actual_ml, 4),
-        "actual_mg": round(actual_ml * run.concentration_mg_per_ml, 4),
-        "deviation_pct": round(deviation_pct, 3),
-        "passed": fill_ok,
-    }
+    vial.deviation_pct = deviation_pct
+    vial.actual_ml = run.fill_ml * (1.0 + deviation_pct / 100.0)
+    if failure is None and abs(deviation_pct) > k.fill_tolerance:
+        failure = "fill_out_of_tolerance"
 
-    sensor_c: float | None = None
-    laser_ok: bool | None = None
     if u[1] < k.sensor_missing:
-        failures.append("reseal_unverified")
+        vial.sensor_c = None
+        vial.laser_ok = None
+        failure = failure or "reseal_unverified"
     else:
-        sensor_c = round(k.sensor_mean + k.sensor_sd * z[2], 2)
-        laser_ok = k.sensor_min <= sensor_c <= k.sensor_max
+        vial.sensor_c = sensor_c = k.sensor_mean + k.sensor_sd * z[2]
+        vial.laser_ok = laser_ok = k.sensor_min <= sensor_c <= k.sensor_max
         if not laser_ok:
-            failures.append("reseal_failed")
-    rec_laser = {
-        "power_w": k.laser_power,
-        "time_ms": k.laser_time,
-        "sensor_c": sensor_c,
-        "passed": laser_ok,
-    }
+            failure = failure or "reseal_failed"
 
-    present = u[2] >= k.cap_missing
-    seated = present and u[3] >= k.cap_not_seated
+    vial.present = present = u[2] >= k.cap_missing
+    vial.seated = seated = present and u[3] >= k.cap_not_seated
     if not present:
-        failures.append("cap_missing")
+        failure = failure or "cap_missing"
     elif not seated:
-        failures.append("cap_not_seated")
-    rec_cap = {"cap_present": present, "cap_seated": seated, "passed": seated}
+        failure = failure or "cap_not_seated"
 
     if u[4] < k.visible_particle:
-        failures.append("visible_particle")
-    if not failures and u[5] < k.false_reject:
-        failures.append("false_reject")
-    defect = failures[0] if failures else ("cosmetic" if u[6] < k.cosmetic else None)
-    rec_insp = {
-        "camera_id": k.camera_id,
-        "result": "fail" if failures else "pass",
-        "defect": defect,
-        "defect_class": DEFECT_CLASS[defect] if defect else None,
-    }
+        failure = failure or "visible_particle"
+    if failure is None and u[5] < k.false_reject:
+        failure = "false_reject"
+    vial.defect = failure or ("cosmetic" if u[6] < k.cosmetic else None)
 
-    reason: str | None = None
-    if failures:
-        state, reason, destination = _REJECTED, failures[0], "waste"
+    if failure is not None:
+        state, destination = _REJECTED, "waste"
     elif run.qc_taken_at_start < k.qc_at_start:
         run.qc_taken_at_start += 1
         state, destination = _QC_SAMPLE, "qc_start"
@@ -224,15 +320,7 @@ def process_vial(
         state, destination = _QC_SAMPLE, "qc_end"
     else:
         state, destination = _ACCEPTED, "accepted"
-    rec_gate = {"terminal_state": state.value, "reason": reason, "destination": destination}
-
-    records = {
-        "infeed": rec_infeed,
-        "decontamination": rec_deco,
-        "filling": rec_fill,
-        "laser_reseal": rec_laser,
-        "capping": rec_cap,
-        "inspection": rec_insp,
-        "reject_gate": rec_gate,
-    }
-    return state, reason, records
+    vial.state = state
+    vial.reason = failure
+    vial.destination = destination
+    return state, failure, vial
