@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 import highspy
 import numpy as np
@@ -19,6 +20,8 @@ from rempart.planning.model import PlanModel, to_highs
 
 WINDOW_PERIODS = 4
 STEP_PERIODS = 2
+#: Longer horizons move in wider windows so that the number of sub-MIPs stays small.
+TARGET_SUB_MIPS = 10
 #: Part of the heuristic budget spent building the first incumbent; the rest improves it.
 RELAX_AND_FIX_SHARE = 0.6
 
@@ -55,37 +58,52 @@ def _solve(h: highspy.Highs, limit_s: float) -> np.ndarray | None:
     return np.array(h.getSolution().col_value) if feasible else None
 
 
-def relax_and_fix(model: PlanModel, threads: int, budget_s: float) -> np.ndarray | None:
-    """An incumbent for the cost objective, or None if the heuristic found none in time."""
+def relax_and_fix(
+    model: PlanModel,
+    threads: int,
+    budget_s: float,
+    objective: str = "cost",
+    prepare: Callable[[highspy.Highs], None] | None = None,
+    with_setup_bounds: bool = True,
+) -> np.ndarray | None:
+    """An incumbent for `objective`, or None if the heuristic found none in time.
+
+    `prepare` applies what the caller's model has on top of the base model (cuts, the fixed
+    optima of earlier lexicographic stages), so the incumbent is feasible for it.
+    """
     if budget_s <= 0:
         return None
     deadline = time.perf_counter() + budget_s
     by_period = _integer_columns_by_period(model)
     n_periods = model.problem.n_periods
-    h = to_highs(model, "cost")
+    h = to_highs(model, objective, with_setup_bounds=with_setup_bounds)
+    if prepare is not None:
+        prepare(h)
     h.setOptionValue("threads", threads)
     h.setOptionValue("mip_rel_gap", 1e-3)
     all_integer = [c for cols in by_period.values() for c in cols]
     _set_integrality(h, all_integer, integer=False)
-    starts = list(range(0, max(1, n_periods - WINDOW_PERIODS + 1), STEP_PERIODS))
+    step = max(STEP_PERIODS, n_periods // TARGET_SUB_MIPS)
+    window = 2 * step
+    starts = list(range(0, max(1, n_periods - window + 1), step))
     rf_deadline = time.perf_counter() + RELAX_AND_FIX_SHARE * budget_s
     values: np.ndarray | None = None
     for i, start in enumerate(starts):
         last = i == len(starts) - 1
-        end = n_periods if last else start + WINDOW_PERIODS
-        window = [c for t in range(start, end) for c in by_period.get(t, [])]
-        _set_integrality(h, window, integer=True)
+        end = n_periods if last else start + window
+        free = [c for t in range(start, end) for c in by_period.get(t, [])]
+        _set_integrality(h, free, integer=True)
         left = rf_deadline - time.perf_counter()
         values = _solve(h, left / (len(starts) - i))
         if values is None:
             return None
-        fixed_end = end if last else start + STEP_PERIODS
+        fixed_end = end if last else start + step
         fixed = [c for t in range(start, fixed_end) for c in by_period.get(t, [])]
         rounded = [float(round(values[c])) for c in fixed]
         _set_bounds(h, fixed, rounded, rounded)
     if values is None:
         return None
-    return fix_and_optimise(h, by_period, values, deadline)
+    return fix_and_optimise(h, by_period, values, deadline, step)
 
 
 def fix_and_optimise(
@@ -93,6 +111,7 @@ def fix_and_optimise(
     by_period: dict[int, list[int]],
     incumbent: np.ndarray,
     deadline: float,
+    step: int = STEP_PERIODS,
 ) -> np.ndarray:
     """Free one window of periods at a time around the incumbent; keep what improves it."""
     periods = sorted(by_period)
@@ -103,10 +122,10 @@ def fix_and_optimise(
     improved = True
     while improved and time.perf_counter() < deadline:
         improved = False
-        for start in range(0, len(periods), STEP_PERIODS):
+        for start in range(0, len(periods), step):
             if time.perf_counter() >= deadline:
                 break
-            free = {c for t in periods[start : start + WINDOW_PERIODS] for c in by_period[t]}
+            free = {c for t in periods[start : start + 2 * step] for c in by_period[t]}
             rounded = [float(round(best[c])) for c in all_integer]
             lower = [0.0 if c in free else v for c, v in zip(all_integer, rounded, strict=True)]
             upper = [1.0 if c in free else v for c, v in zip(all_integer, rounded, strict=True)]
@@ -121,3 +140,7 @@ def fix_and_optimise(
 def _objective(h: highspy.Highs, values: np.ndarray) -> float:
     cost = np.array(h.getLp().col_cost_)
     return float(cost @ values)
+
+
+def objective_value(model: PlanModel, objective: str, values: np.ndarray) -> float:
+    return float(sum(coef * values[col] for col, coef in model.objectives[objective].items()))

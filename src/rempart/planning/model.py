@@ -60,6 +60,7 @@ class PlanModel:
     format_used: dict[tuple[str, int], int] = field(default_factory=dict)
     min_fill_rate: int | None = None
     capacity_row: dict[int, int] = field(default_factory=dict)
+    setup_bounds: list[tuple[int, int, float, str]] = field(default_factory=list)
     objectives: dict[str, dict[int, float]] = field(default_factory=dict)
 
     def add_column(self, name: str, lower: float, upper: float, integer: bool = False) -> int:
@@ -239,18 +240,20 @@ def add_balance_constraints(model: PlanModel) -> None:
 
 
 def add_setup_constraints(model: PlanModel) -> None:
-    """vub[p,t,k]: x <= D·y; lot_size[p,t]: a lot fits in the period; min_batch[p,t]."""
+    """lot_size[p,t]: a lot fits in the period; min_batch[p,t]; vub[p,t,k]: x <= D·y.
+
+    The vub rows are the facility-location strengthening, not needed for validity (lot_size
+    already forces y = 1 when anything is filled). There is one per arc (8,600 on the regional
+    demo) and together they make the LP a hundred times slower, so they are kept in
+    `setup_bounds` and added as cuts: all of them (`eager_setup_bounds`, right for the small
+    Trigeiro models) or only those the LP relaxation violates (cuts.py).
+    """
     problem = model.problem
     demand = total_demand_by_period(model)
     arcs: dict[ProductPeriod, list[tuple[int, int]]] = defaultdict(list)
     for (p, t, k), col in model.flow.items():
         arcs[p, t].append((k, col))
-        model.add_row(
-            f"vub[{p},{t},{k}]",
-            -highspy.kHighsInf,
-            0.0,
-            [(col, 1.0), (model.setup[p, t], -demand[p, k])],
-        )
+        model.setup_bounds.append((col, model.setup[p, t], demand[p, k], f"vub[{p},{t},{k}]"))
     for (p, t), y in model.setup.items():
         product = problem.product(p)
         lot_terms = [(col, product.line_hours_per_vial) for _, col in arcs[p, t]]
@@ -419,8 +422,13 @@ def new_highs() -> highspy.Highs:
     return h
 
 
-def to_highs(model: PlanModel, objective: str = "cost") -> highspy.Highs:
-    """Load the model into a silent HiGHS instance with the named objective."""
+def to_highs(
+    model: PlanModel, objective: str = "cost", with_setup_bounds: bool = True
+) -> highspy.Highs:
+    """Load the model into a silent HiGHS instance with the named objective.
+
+    `with_setup_bounds=False` leaves out the vub rows, to be added as cuts (cuts.py).
+    """
     h = new_highs()
     n = model.n_columns
     cost = np.zeros(n)
@@ -457,4 +465,21 @@ def to_highs(model: PlanModel, objective: str = "cost") -> highspy.Highs:
         h.passColName(i, name)
     for i, name in enumerate(model.row_names):
         h.passRowName(i, name)
+    if with_setup_bounds and model.setup_bounds:
+        n_rows = len(model.setup_bounds)
+        idx = np.array([i for x, y, _, _ in model.setup_bounds for i in (x, y)], dtype=np.int32)
+        val = np.array([v for _, _, d, _ in model.setup_bounds for v in (1.0, -d)])
+        starts = np.arange(0, 2 * n_rows, 2, dtype=np.int32)
+        first = h.getNumRow()
+        h.addRows(
+            n_rows,
+            np.full(n_rows, -highspy.kHighsInf),
+            np.zeros(n_rows),
+            len(idx),
+            starts,
+            idx,
+            val,
+        )
+        for i, (_, _, _, name) in enumerate(model.setup_bounds):
+            h.passRowName(first + i, name)
     return h

@@ -20,8 +20,9 @@ import highspy
 import numpy as np
 
 from rempart.planning.check import check_plan
+from rempart.planning.cuts import add_rows, relaxed_copy, separate_setup_bounds
 from rempart.planning.extract import extract_plan
-from rempart.planning.heuristics import relax_and_fix
+from rempart.planning.heuristics import objective_value, relax_and_fix
 from rempart.planning.model import PlanModel, build_model, to_highs
 from rempart.planning.plan import Plan, StageResult, Status
 from rempart.planning.problem import PlanningProblem
@@ -30,6 +31,10 @@ from rempart.planning.problem import PlanningProblem
 STAGE_TIME_SHARE = {"fairness": 0.3, "shortage": 0.5, "cost": 1.0}
 #: Share of the time limit given to the relax-and-fix incumbent heuristic (cost stage only).
 HEURISTIC_TIME_SHARE = 0.25
+#: With more facility-location setup bounds than this, `auto` adds them as cuts (cuts.py).
+EAGER_SETUP_BOUNDS_MAX = 3000
+#: Share of a stage's time that the cut loop may use.
+CUT_TIME_SHARE = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +46,17 @@ class SolveOptions:
     mip_rel_gap: float = 1e-4
     fill_rate_tolerance: float = 1e-4
     shortage_rel_tolerance: float = 1e-7
-    heuristic: bool = True
+    heuristic: bool = False
     random_seed: int = 0
+    setup_bounds: str = "auto"
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
             raise ValueError(f"time_limit_s must be > 0, got {self.time_limit_s}")
         if self.threads < 1:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
+        if self.setup_bounds not in ("auto", "all", "lazy"):
+            raise ValueError(f"setup_bounds must be auto, all or lazy, got {self.setup_bounds!r}")
         if not 0 <= self.mip_rel_gap < 1:
             raise ValueError(f"mip_rel_gap must be in [0, 1), got {self.mip_rel_gap}")
 
@@ -100,8 +108,14 @@ def _set_objective(h: highspy.Highs, model: PlanModel, name: str) -> None:
 
 
 def _run_stage(
-    h: highspy.Highs, model: PlanModel, name: str, limit_s: float
+    h: highspy.Highs, model: PlanModel, name: str, limit_s: float, start: np.ndarray | None
 ) -> tuple[StageResult, np.ndarray | None]:
+    """One HiGHS run. `start` is the previous stage's plan, feasible for this stage too.
+
+    HiGHS may drop a MIP start (its dual presolve reductions keep *an* optimum, not every
+    feasible point), so when it returns nothing better, the start itself is the stage's
+    solution: status `feasible`, with HiGHS's proven bound.
+    """
     _set_objective(h, model, name)
     h.setOptionValue("time_limit", max(limit_s, 0.01))
     started = time.perf_counter()
@@ -109,38 +123,61 @@ def _run_stage(
     seconds = time.perf_counter() - started
     status, has_solution = stage_status(h)
     info = h.getInfo()
-    objective = float(info.objective_function_value) if has_solution else None
-    bound = float(info.mip_dual_bound) if has_solution else None
-    if bound is not None and not np.isfinite(bound):
+    bound: float | None = float(info.mip_dual_bound)
+    if bound is None or not np.isfinite(bound) or status is Status.INFEASIBLE:
         bound = None
-    if name == "fairness" and objective is not None:
-        # Stored as minimise -lambda; report lambda and its proven upper bound.
-        objective = -objective
-        bound = -bound if bound is not None else None
-    gap = relative_gap(objective, bound)
     values = np.array(h.getSolution().col_value) if has_solution else None
+    objective = objective_value(model, name, values) if values is not None else None
+    if start is not None and status is not Status.INFEASIBLE:
+        start_objective = objective_value(model, name, start)
+        if objective is None or start_objective < objective - 1e-9 * max(1.0, abs(objective)):
+            # A proven optimum stays proven (the start is within its gap); otherwise feasible.
+            status = Status.OPTIMAL if status is Status.OPTIMAL else Status.FEASIBLE
+            values, objective = start, start_objective
+    if name == "fairness":
+        # Stored as minimise -lambda; report lambda and its proven upper bound.
+        objective = -objective if objective is not None else None
+        bound = -bound if bound is not None else None
+    gap = relative_gap(objective, bound) if objective is not None else None
     return StageResult(name, status, objective, bound, gap, seconds, limit_s), values
 
 
 def _fix_stage(
-    h: highspy.Highs, model: PlanModel, stage: StageResult, options: SolveOptions
+    hs: list[highspy.Highs],
+    model: PlanModel,
+    stage: StageResult,
+    values: np.ndarray,
+    options: SolveOptions,
 ) -> None:
-    """Keep the earlier optimum: lambda >= found - tol; weighted shortage <= found·(1+tol)."""
-    assert stage.objective is not None
-    if stage.name == "fairness" and model.min_fill_rate is not None:
-        floor = max(0.0, stage.objective - options.fill_rate_tolerance)
-        h.changeColBounds(model.min_fill_rate, floor, 1.0)
-    elif stage.name == "shortage":
-        cols = np.array(list(model.objectives["shortage"]), dtype=np.int32)
-        vals = np.array(list(model.objectives["shortage"].values()))
-        ceiling = stage.objective * (1 + options.shortage_rel_tolerance) + 1e-6
-        h.addRow(-highspy.kHighsInf, ceiling, len(cols), cols, vals)
-        h.passRowName(h.getNumRow() - 1, "lexicographic_shortage_ceiling")
+    """Keep the earlier optimum: lambda >= found - tol; weighted shortage <= found·(1+tol).
+
+    The fixed value is computed from the solution itself rather than HiGHS's reported
+    objective, so the solution handed to the next stage as a start always satisfies it.
+    """
+    for h in hs:
+        if stage.name == "fairness" and model.min_fill_rate is not None:
+            found = min(float(values[model.min_fill_rate]), stage.objective or 0.0)
+            h.changeColBounds(
+                model.min_fill_rate, max(0.0, found - options.fill_rate_tolerance), 1.0
+            )
+        elif stage.name == "shortage":
+            found = max(objective_value(model, "shortage", values), stage.objective or 0.0)
+            cols = np.array(list(model.objectives["shortage"]), dtype=np.int32)
+            vals = np.array(list(model.objectives["shortage"].values()))
+            ceiling = found * (1 + options.shortage_rel_tolerance) + 1e-6
+            h.addRow(-highspy.kHighsInf, ceiling, len(cols), cols, vals)
+            h.passRowName(h.getNumRow() - 1, "lexicographic_shortage_ceiling")
 
 
-def _warm_start(h: highspy.Highs, values: np.ndarray) -> None:
-    n = len(values)
-    h.setSolution(n, np.arange(n, dtype=np.int32), values)
+def _warm_start(h: highspy.Highs, model: PlanModel, values: np.ndarray) -> None:
+    """Hand HiGHS the previous stage's plan, binaries rounded, as a complete MIP start."""
+    start = values.copy()
+    integer = np.array(model.col_integer, dtype=bool)
+    start[integer] = np.round(start[integer])
+    solution = highspy.HighsSolution()
+    solution.col_value = start.tolist()
+    solution.value_valid = True
+    h.setSolution(solution)
 
 
 def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan:
@@ -149,22 +186,55 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
     started = time.perf_counter()
     deadline = started + options.time_limit_s
     model = build_model(problem)
-    h = to_highs(model)
-    _configure(h, options)
+    lazy = options.setup_bounds == "lazy" or (
+        options.setup_bounds == "auto" and len(model.setup_bounds) > EAGER_SETUP_BOUNDS_MAX
+    )
+    h_lp: highspy.Highs | None = None
+    added: set[int] = set()
+    if lazy:
+        h_lp = to_highs(model, with_setup_bounds=False)
+        _configure(h_lp, options)
+        relaxed_copy(model, h_lp)
     names = ["fairness", "shortage", "cost"] if problem.allow_unmet_demand else ["cost"]
     stages: list[StageResult] = []
     messages: list[str] = []
     values: np.ndarray | None = None
-    if options.heuristic and not problem.allow_unmet_demand:
-        budget = HEURISTIC_TIME_SHARE * options.time_limit_s
-        values = relax_and_fix(model, options.threads, min(budget, deadline - time.perf_counter()))
-        if values is not None:
-            messages.append("relax-and-fix incumbent given to HiGHS")
+    fixed: list[tuple[StageResult, np.ndarray]] = []
     for name in names:
         remaining = deadline - time.perf_counter()
+        if h_lp is not None:
+            _set_objective(h_lp, model, name)
+            cut_deadline = time.perf_counter() + CUT_TIME_SHARE * remaining * STAGE_TIME_SHARE[name]
+            separate_setup_bounds(h_lp, [], model, added, cut_deadline)
+            messages.append(f"stage {name}: {len(added)} facility-location setup bounds as cuts")
+        # A fresh HiGHS instance per stage: after a long MIP run, HiGHS 1.16 was seen to
+        # ignore a valid MIP start given with setSolution on the same instance.
+        h = to_highs(model, with_setup_bounds=not lazy)
+        _configure(h, options)
+        add_rows(h, model, sorted(added))
+        for done, done_values in fixed:
+            _fix_stage([h], model, done, done_values, options)
+        if options.heuristic:
+            budget = (
+                HEURISTIC_TIME_SHARE * (deadline - time.perf_counter()) * STAGE_TIME_SHARE[name]
+            )
+
+            def prepare(h_sub: highspy.Highs) -> None:
+                add_rows(h_sub, model, sorted(added))
+                for done, done_values in fixed:
+                    _fix_stage([h_sub], model, done, done_values, options)
+
+            found = relax_and_fix(model, options.threads, budget, name, prepare, not lazy)
+            if found is not None and (
+                values is None
+                or objective_value(model, name, found) < objective_value(model, name, values)
+            ):
+                values = found
+                messages.append(f"stage {name}: relax-and-fix incumbent given to HiGHS")
         if values is not None:
-            _warm_start(h, values)
-        stage, stage_values = _run_stage(h, model, name, remaining * STAGE_TIME_SHARE[name])
+            _warm_start(h, model, values)
+        remaining = deadline - time.perf_counter()
+        stage, stage_values = _run_stage(h, model, name, remaining * STAGE_TIME_SHARE[name], values)
         stages.append(stage)
         if stage_values is None:
             return Plan(
@@ -178,7 +248,9 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
                 messages=(*messages, f"stage {name}: no solution ({stage.status.value})"),
             )
         values = stage_values
-        _fix_stage(h, model, stage, options)
+        fixed.append((stage, stage_values))
+        if h_lp is not None:
+            _fix_stage([h_lp], model, stage, stage_values, options)
     assert values is not None
     final = stages[-1]
     status = Status.OPTIMAL if all(s.status is Status.OPTIMAL for s in stages) else Status.FEASIBLE
