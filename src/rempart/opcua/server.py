@@ -36,7 +36,6 @@ from asyncua.server.server import Server
 from asyncua.ua.status_codes import StatusCodes
 
 from rempart.domain.catalog import VIAL_FORMATS, demo_products
-from rempart.domain.environment import Level
 from rempart.domain.errors import DomainError
 from rempart.domain.products import Product
 from rempart.opcua.address_space import LineNodes, build_address_space
@@ -197,7 +196,7 @@ class TwinServer:
             "Batch/VialsQcSamples": run.counts[TerminalState.QC_SAMPLE] if run else 0,
             "Environment/Count0_5umPerM3": particles_05,
             "Environment/Count5umPerM3": particles_5,
-            "Environment/ParticleLevel": str(level if isinstance(level, Level) else Level.OK),
+            "Environment/ParticleLevel": str(level),
             "Environment/ActiveAlarms": len(line.losses.active_alarms),
             "Journal/LastSequence": line.journal.last_sequence,
             "Line/SimulatedTime": line.now.astimezone(UTC).replace(tzinfo=None),

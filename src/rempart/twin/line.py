@@ -41,7 +41,7 @@ from rempart.twin.stations import StationConstants, VialDraws, process_vial
 
 SimGen = Generator[Any, Any, None]
 
-#: States in which a loaded batch survives; leaving them through Stop or Abort ends it.
+#: Entering these states (a Stop or an Abort) ends the loaded batch before its quantity.
 _TERMINATING = frozenset({State.STOPPING, State.ABORTING})
 
 
