@@ -102,3 +102,17 @@ def test_serve_on_a_busy_port_exits_2_with_one_line() -> None:
     assert result.exit_code == 2
     assert f"rempart twin: cannot listen on 127.0.0.1:{port}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_montecarlo_workers_load_a_scenario_file_by_its_path(tmp_path: Path) -> None:
+    from importlib import resources
+
+    text = (resources.files("rempart.twin") / "scenarios" / "no-faults-1h.toml").read_text("utf-8")
+    path = tmp_path / "my-hour.toml"
+    path.write_text(text.replace("hours = 1.0", "hours = 0.5"), encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["twin", "montecarlo", "--scenario", str(path), "--runs", "2", "--workers", "2", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["vials_good"]["max"] <= 300

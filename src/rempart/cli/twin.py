@@ -113,7 +113,7 @@ def montecarlo(
         with Progress(transient=True) as progress:
             task = progress.add_task(f"{chosen.name}: {runs} runs", total=runs)
             summary = run_montecarlo(
-                chosen.source if Path(chosen.source).exists() else chosen.name,
+                chosen.reference,
                 runs=runs,
                 workers=workers or None,
                 first_seed=first_seed,
@@ -122,7 +122,7 @@ def montecarlo(
             )
     else:
         summary = run_montecarlo(
-            chosen.source if Path(chosen.source).exists() else chosen.name,
+            chosen.reference,
             runs=runs,
             workers=workers or None,
             first_seed=first_seed,

@@ -40,6 +40,8 @@ class Scenario:
     line: LineParams
     shifts: tuple[Shift, ...]
     plan: OperatorPlan
+    #: What `load_scenario` takes to load it again (worker processes do): name or path.
+    reference: str = ""
 
 
 def packaged_scenarios() -> list[str]:
@@ -58,12 +60,13 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             raw = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ScenarioError(str(path), "(file)", exc.strerror or str(exc)) from None
-        return parse_scenario(raw, source=str(path))
+        return dataclasses.replace(parse_scenario(raw, source=str(path)), reference=str(path))
     if text_ref not in packaged_scenarios():
         known = ", ".join(packaged_scenarios())
         raise ScenarioError(text_ref, "(name)", f"no such scenario; packaged: {known}")
     resource = resources.files("rempart.twin") / "scenarios" / f"{text_ref}.toml"
-    return parse_scenario(resource.read_text(encoding="utf-8"), source=f"{text_ref}.toml")
+    scenario = parse_scenario(resource.read_text(encoding="utf-8"), source=f"{text_ref}.toml")
+    return dataclasses.replace(scenario, reference=text_ref)
 
 
 def parse_scenario(text: str, *, source: str) -> Scenario:
