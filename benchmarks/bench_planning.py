@@ -35,15 +35,21 @@ G_MIP_REL_GAP = 1e-6
 
 def _best_known(folder: Path) -> dict[str, float]:
     with (folder / "best_known.csv").open(encoding="utf-8") as f:
-        return {row["instance_id"]: float(row["objective"]) for row in csv.DictReader(f) if row["objective"]}
+        return {
+            row["instance_id"]: float(row["objective"])
+            for row in csv.DictReader(f)
+            if row["objective"]
+        }
 
 
 def _g_instances(folder: Path, limit_s: float) -> list[dict[str, Any]]:
     best = _best_known(folder)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in G_INSTANCES:
         problem = read_dat(folder / "FG" / f"{name}.DAT")
-        plan = solve(problem, SolveOptions(time_limit_s=limit_s, threads=1, mip_rel_gap=G_MIP_REL_GAP))
+        plan = solve(
+            problem, SolveOptions(time_limit_s=limit_s, threads=1, mip_rel_gap=G_MIP_REL_GAP)
+        )
         matches = plan.objective is not None and abs(plan.objective - best[name]) < 0.5
         rows.append(
             {
@@ -65,7 +71,7 @@ def _g_instances(folder: Path, limit_s: float) -> list[dict[str, Any]]:
 
 def _x540(folder: Path, limit_s: float, stride: int) -> dict[str, Any]:
     files = sorted((folder / "X540").glob("*.DAT"))[::stride]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for path in files:
         problem = read_dat(path)
         ours = solve(problem, SolveOptions(time_limit_s=limit_s, threads=1))
@@ -117,7 +123,9 @@ def _x540(folder: Path, limit_s: float, stride: int) -> dict[str, Any]:
 
 
 def _regional(limit_s: float) -> dict[str, Any]:
-    plan = solve(regional_example(), SolveOptions(time_limit_s=limit_s, threads=1, mip_rel_gap=0.01))
+    plan = solve(
+        regional_example(), SolveOptions(time_limit_s=limit_s, threads=1, mip_rel_gap=0.01)
+    )
     print(f"   regional: {plan.status.value} gap {plan.gap} ({plan.seconds:.1f} s)", flush=True)
     return {
         "status": plan.status.value,
@@ -129,10 +137,18 @@ def _regional(limit_s: float) -> dict[str, Any]:
         "min_fill_rate": plan.min_fill_rate,
         "weighted_shortage": plan.weighted_shortage,
         "stages": [
-            {"name": s.name, "status": s.status.value, "objective": s.objective, "bound": s.bound, "gap": s.gap, "seconds": round(s.seconds, 2)}
+            {
+                "name": s.name,
+                "status": s.status.value,
+                "objective": s.objective,
+                "bound": s.bound,
+                "gap": s.gap,
+                "seconds": round(s.seconds, 2),
+            }
             for s in plan.stages
         ],
-        "target_met": all(s.gap is not None and s.gap <= 0.01 for s in plan.stages) and plan.seconds <= limit_s + 1.0,
+        "target_met": all(s.gap is not None and s.gap <= 0.01 for s in plan.stages)
+        and plan.seconds <= limit_s + 1.0,
         "shortage_reasons": sorted({s.reason.value for s in plan.shortages}),
     }
 
@@ -143,7 +159,10 @@ def _fmt(value: Any, spec: str = ".1f") -> str:
 
 def write_markdown(result: dict[str, Any], path: Path) -> None:
     lines = ["# Planning benchmark (HiGHS, 1 thread)", "", "## Trigeiro G instances", ""]
-    lines += ["| instance | literature | ours | bound | gap | status | s | target met |", "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "| instance | literature | ours | bound | gap | status | s | target met |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in result["g_instances"]:
         lines.append(
             f"| {r['instance']} | {r['literature_optimum']:.0f} | {_fmt(r['objective'])} | "
@@ -160,15 +179,18 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         lines.append(
             f"| {r['instance']} | {_fmt(r['ours_objective'])} | {_fmt(r['ours_gap'], '.3%')} | "
             f"{_fmt(r['textbook_objective'])} | {_fmt(r['textbook_gap'], '.3%')} | "
-            f"{_fmt(r['gap_to_best_bound'], '.3%')} | {'yes' if r['no_worse_than_textbook'] else 'NO'} |"
+            f"{_fmt(r['gap_to_best_bound'], '.3%')} | "
+            f"{'yes' if r['no_worse_than_textbook'] else 'NO'} |"
         )
     lines += [
         "",
-        f"No worse than the textbook model on every instance: {'yes' if x['no_worse_on_all'] else 'NO'}. "
+        "No worse than the textbook model on every instance: "
+        f"{'yes' if x['no_worse_on_all'] else 'NO'}. "
         f"Mean gap (ours, own bound): {_fmt(x['mean_gap_ours'], '.3%')}; textbook: "
         f"{_fmt(x['mean_gap_textbook'], '.3%')}; ours to the best bound of both: "
         f"{_fmt(x['mean_gap_to_best_bound'], '.3%')}. Proven optimal: ours "
-        f"{x['proven_optimal_ours']}, textbook {x['proven_optimal_textbook']} of {len(x['instances'])}.",
+        f"{x['proven_optimal_ours']}, textbook {x['proven_optimal_textbook']} "
+        f"of {len(x['instances'])}.",
         "",
         "## Regional demo instance (17 hospitals, 10 products, 56 days)",
         "",
@@ -178,8 +200,8 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
     reg = result["regional"]
     for s in reg["stages"]:
         lines.append(
-            f"| {s['name']} | {s['status']} | {_fmt(s['objective'], '.4f')} | {_fmt(s['bound'], '.4f')} | "
-            f"{_fmt(s['gap'], '.3%')} | {s['seconds']} |"
+            f"| {s['name']} | {s['status']} | {_fmt(s['objective'], '.4f')} | "
+            f"{_fmt(s['bound'], '.4f')} | {_fmt(s['gap'], '.3%')} | {s['seconds']} |"
         )
     lines += [
         "",

@@ -10,7 +10,7 @@ import pytest
 from rempart.planning.io import ProblemFormatError, load_problem
 from rempart.planning.plan import Status
 from rempart.planning.problem import PlanningProblem
-from rempart.planning.solve import SolveOptions, solve
+from rempart.planning.solve import SolveOptions, has_integral_optimum, solve
 from rempart.planning.textbook import solve_textbook
 from rempart.planning.trigeiro import DatFormatError, parse_dat, read_dat
 
@@ -107,3 +107,15 @@ def test_load_problem_dispatches_on_extension(tmp_path: Path) -> None:
     with pytest.raises(ProblemFormatError, match=r"broken\.dat"):
         load_problem(bad)
     assert load_problem(SYNTHETIC).name == "synthetic17"
+
+
+def test_integral_clsp_rounds_the_bound_and_proves_gap_zero() -> None:
+    problem = read_dat(SYNTHETIC)
+    assert has_integral_optimum(problem)
+    plan = solve(problem, SolveOptions(time_limit_s=30.0))
+    assert plan.status is Status.OPTIMAL
+    assert plan.gap == 0.0
+    fractional = parse_dat(
+        SYNTHETIC.read_bytes().split(b"\x1a")[0].decode().replace("1.00 5.00", "1.00 0.80", 1)
+    )
+    assert not has_integral_optimum(fractional)

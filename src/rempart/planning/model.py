@@ -31,7 +31,6 @@ from rempart.planning.problem import CENTRAL, PlanningProblem, StockLot
 
 ProductPeriod = tuple[str, int]
 Arc = tuple[str, int, int]
-Cell = tuple[str, str, int]
 
 
 @dataclass

@@ -13,8 +13,9 @@ our own check of the returned plan (check.py); a plan that fails the check is an
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
@@ -32,7 +33,7 @@ STAGE_TIME_SHARE = {"fairness": 0.3, "shortage": 0.5, "cost": 1.0}
 #: Share of the time limit given to the relax-and-fix incumbent heuristic (cost stage only).
 HEURISTIC_TIME_SHARE = 0.25
 #: With more facility-location setup bounds than this, `auto` adds them as cuts (cuts.py).
-EAGER_SETUP_BOUNDS_MAX = 3000
+EAGER_SETUP_BOUNDS_MAX = 200
 #: Share of a stage's time that the cut loop may use.
 CUT_TIME_SHARE = 0.3
 
@@ -61,7 +62,41 @@ class SolveOptions:
             raise ValueError(f"mip_rel_gap must be in [0, 1), got {self.mip_rel_gap}")
 
 
-def _configure(h: highspy.Highs, options: SolveOptions) -> None:
+def has_integral_optimum(problem: PlanningProblem) -> bool:
+    """True when every plan's cost is an integer at an optimal vertex (classic CLSP case).
+
+    With y fixed, the classic CLSP is a transportation problem (one demand row per item and
+    period, one capacity row per period, each arc in exactly one of each): its matrix is
+    totally unimodular when every item uses 1 capacity unit per unit, so with integral
+    demand, capacity and setup times the continuous part has an integral optimum, and with
+    integral costs so has the objective. Then any bound can be rounded up, and a gap below
+    one cost unit proves optimality.
+    """
+
+    def integral(value: float) -> bool:
+        return float(value).is_integer()
+
+    return (
+        not problem.allow_unmet_demand
+        and not problem.lots
+        and len(problem.regimes) == 1
+        and all(integral(c) for c in problem.regimes[0].capacity_hours)
+        and all(
+            p.line_hours_per_vial == 1.0
+            and integral(p.setup_hours)
+            and integral(p.setup_cost)
+            and integral(p.holding_cost_per_vial_period)
+            and p.min_batch_vials == 0
+            for p in problem.products
+        )
+        and all(integral(v) for series in problem.demand.values() for v in series)
+    )
+
+
+def _configure(h: highspy.Highs, options: SolveOptions, integral_objective: bool = False) -> None:
+    if integral_objective:
+        # Stop as soon as no better integer objective can exist (see has_integral_optimum).
+        h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
     h.setOptionValue("threads", options.threads)
     h.setOptionValue("mip_rel_gap", options.mip_rel_gap)
     h.setOptionValue("random_seed", options.random_seed)
@@ -189,6 +224,7 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
     lazy = options.setup_bounds == "lazy" or (
         options.setup_bounds == "auto" and len(model.setup_bounds) > EAGER_SETUP_BOUNDS_MAX
     )
+    integral_objective = has_integral_optimum(problem)
     h_lp: highspy.Highs | None = None
     added: set[int] = set()
     if lazy:
@@ -210,7 +246,7 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
         # A fresh HiGHS instance per stage: after a long MIP run, HiGHS 1.16 was seen to
         # ignore a valid MIP start given with setSolution on the same instance.
         h = to_highs(model, with_setup_bounds=not lazy)
-        _configure(h, options)
+        _configure(h, options, integral_objective)
         add_rows(h, model, sorted(added))
         for done, done_values in fixed:
             _fix_stage([h], model, done, done_values, options)
@@ -235,6 +271,9 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
             _warm_start(h, model, values)
         remaining = deadline - time.perf_counter()
         stage, stage_values = _run_stage(h, model, name, remaining * STAGE_TIME_SHARE[name], values)
+        if integral_objective and stage.bound is not None and stage.objective is not None:
+            bound = float(math.ceil(stage.bound - 1e-6))
+            stage = replace(stage, bound=bound, gap=relative_gap(stage.objective, bound))
         stages.append(stage)
         if stage_values is None:
             return Plan(
