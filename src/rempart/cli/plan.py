@@ -62,7 +62,23 @@ def solve(
             f"bound {stage.bound}, {stage.seconds:.1f} s of {stage.time_limit_s:.1f} s"
         )
     if plan.min_fill_rate is not None:
-        typer.echo(f"  minimum fill rate {plan.min_fill_rate:.1%}")
+        typer.echo(f"  minimum fill rate {plan.min_fill_rate:.1%} (hospital x product)")
+    regimes = sorted(
+        {(u.regime, sum(v.regime == u.regime for v in plan.periods)) for u in plan.periods}
+    )
+    if len(regimes) > 1 or (regimes and plan.weighted_shortage):
+        typer.echo("  regimes: " + ", ".join(f"{name} {n} periods" for name, n in regimes))
+    reasons: dict[str, float] = {}
+    for shortage in plan.shortages:
+        reasons[shortage.reason.value] = (
+            reasons.get(shortage.reason.value, 0.0) + shortage.unmet_vials
+        )
+    for reason, vials in sorted(reasons.items(), key=lambda item: -item[1]):
+        example = next(s for s in plan.shortages if s.reason.value == reason)
+        typer.echo(
+            f"  unmet {vials:.0f} vials because of {reason}, e.g. {example.product} at "
+            f"{example.hospital} in period {example.period}: {example.detail}"
+        )
     for lot in plan.lots[:20]:
         typer.echo(f"  lot {lot.product} in period {lot.period}: {lot.vials:.0f} vials")
     if len(plan.lots) > 20:
