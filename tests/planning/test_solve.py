@@ -9,7 +9,7 @@ import pytest
 from rempart.planning.check import check_plan
 from rempart.planning.example import regional_example
 from rempart.planning.plan import Flow, Status
-from rempart.planning.problem import PlanningProblemError, PlanProduct
+from rempart.planning.problem import PlanningProblemError, PlanProduct, hours_from_vials
 from rempart.planning.solve import SolveOptions, solve
 from tests.planning.tiny import tiny_problem
 
@@ -66,3 +66,9 @@ def test_solve_options_are_validated() -> None:
         SolveOptions(threads=0)
     with pytest.raises(ValueError, match="time_limit_s"):
         SolveOptions(time_limit_s=0)
+
+
+def test_a_capacity_figure_in_vials_converts_to_line_hours() -> None:
+    assert hours_from_vials((7920.0, 0.0), 330.0) == (24.0, 0.0)
+    with pytest.raises(PlanningProblemError, match="run rate"):
+        hours_from_vials((1.0,), 0.0)

@@ -184,6 +184,19 @@ class Regime:
             )
 
 
+def hours_from_vials(
+    vials_per_period: tuple[float, ...], run_rate_vials_per_hour: float
+) -> tuple[float, ...]:
+    """Capacity figures given in vials (a user figure, the twin's Monte Carlo P50) as line hours.
+
+    Products then use `1 / run_rate_vials_per_hour` line hours per vial, so a figure of N
+    vials per period fills exactly N vials when no setup is made.
+    """
+    if not math.isfinite(run_rate_vials_per_hour) or run_rate_vials_per_hour <= 0:
+        raise PlanningProblemError("the run rate must be > 0 vials per hour", field="run_rate")
+    return tuple(vials / run_rate_vials_per_hour for vials in vials_per_period)
+
+
 @dataclass(frozen=True, slots=True)
 class PlanningProblem:
     """Everything the model needs. `regimes[0]` is the regime in force before period 0."""
