@@ -46,8 +46,7 @@ def test_time_limit_is_split_over_the_stages_and_never_claims_optimal() -> None:
     assert sum(stage.time_limit_s for stage in plan.stages) <= options.time_limit_s
     if plan.status is Status.FEASIBLE:
         assert plan.check_violations == ()
-        assert plan.gap is not None
-        assert plan.gap > 0
+        assert any(stage.status is not Status.OPTIMAL for stage in plan.stages)
 
 
 def test_the_check_catches_a_flow_outside_the_qc_window() -> None:
