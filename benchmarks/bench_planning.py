@@ -81,9 +81,16 @@ def _x540(folder: Path, limit_s: float, stride: int) -> dict[str, Any]:
         no_worse = ours.objective is not None and (
             base.objective is None or ours.objective <= base.objective * (1 + 1e-9)
         )
+        portfolio = None
+        if not no_worse:
+            # The miss, measured again with the aggregated model as a first-incumbent heuristic.
+            portfolio = solve(
+                problem, SolveOptions(time_limit_s=limit_s, threads=1, portfolio=True)
+            )
         rows.append(
             {
                 "instance": path.stem,
+                "portfolio_objective": portfolio.objective if portfolio else None,
                 "ours_status": ours.status.value,
                 "ours_objective": ours.objective,
                 "ours_bound": ours.bound,
@@ -182,6 +189,13 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
             f"{_fmt(r['gap_to_best_bound'], '.3%')} | "
             f"{'yes' if r['no_worse_than_textbook'] else 'NO'} |"
         )
+    for r in x["instances"]:
+        if r["portfolio_objective"] is not None:
+            lines.append(
+                f"\n{r['instance']}: with `portfolio=True` (the aggregated model's incumbent "
+                f"after half the time, then facility location) the objective is "
+                f"{_fmt(r['portfolio_objective'])} (textbook {_fmt(r['textbook_objective'])})."
+            )
     lines += [
         "",
         "No worse than the textbook model on every instance: "

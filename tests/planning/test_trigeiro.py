@@ -119,3 +119,14 @@ def test_integral_clsp_rounds_the_bound_and_proves_gap_zero() -> None:
         SYNTHETIC.read_bytes().split(b"\x1a")[0].decode().replace("1.00 5.00", "1.00 0.80", 1)
     )
     assert not has_integral_optimum(fractional)
+
+
+def test_aggregated_incumbent_converts_to_facility_location_flows() -> None:
+    text = SYNTHETIC.read_bytes().split(b"\x1a")[0].decode().replace(" 100000", " 1700", 1)
+    problem = parse_dat(text, "synthetic17-tight")
+    plain = solve(problem, SolveOptions(time_limit_s=30.0, mip_rel_gap=0.0))
+    mixed = solve(problem, SolveOptions(time_limit_s=30.0, mip_rel_gap=0.0, portfolio=True))
+    assert "aggregated-model incumbent given to HiGHS" in mixed.messages
+    assert mixed.status is Status.OPTIMAL
+    assert mixed.objective == pytest.approx(plain.objective)
+    assert mixed.check_violations == ()

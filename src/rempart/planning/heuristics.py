@@ -17,6 +17,7 @@ import highspy
 import numpy as np
 
 from rempart.planning.model import PlanModel, to_highs
+from rempart.planning.model import total_demand_by_period as total_demand_by_period_of
 
 WINDOW_PERIODS = 4
 STEP_PERIODS = 2
@@ -144,3 +145,39 @@ def _objective(h: highspy.Highs, values: np.ndarray) -> float:
 
 def objective_value(model: PlanModel, objective: str, values: np.ndarray) -> float:
     return float(sum(coef * values[col] for col, coef in model.objectives[objective].items()))
+
+
+def flows_from_production(
+    model: PlanModel, production: dict[tuple[str, int], float]
+) -> np.ndarray | None:
+    """Columns of the facility-location model for a plan given as vials per (product, period).
+
+    Vials are assigned first-in-first-out to demand (the holding cost is the same for any
+    assignment that respects the windows); None if some vial cannot be placed on an arc.
+    """
+    values = np.zeros(model.n_columns)
+    demand = dict(total_demand_by_period_of(model))
+    for product in model.problem.products:
+        p = product.code
+        periods = sorted(t for (q, t), vials in production.items() if q == p and vials > 1e-6)
+        for t in periods:
+            left = production[p, t]
+            if (p, t) not in model.setup:
+                return None
+            values[model.setup[p, t]] = 1.0
+            for k in model.problem.consumption_window(product, t):
+                need = demand.get((p, k), 0.0)
+                take = min(left, need)
+                if take <= 1e-9:
+                    continue
+                col = model.flow.get((p, t, k))
+                if col is None:
+                    return None
+                values[col] += take
+                demand[p, k] = need - take
+                left -= take
+                if left <= 1e-6:
+                    break
+    if any(v > 1e-6 for v in demand.values()):
+        return None
+    return values

@@ -23,15 +23,19 @@ import numpy as np
 from rempart.planning.check import check_plan
 from rempart.planning.cuts import add_rows, relaxed_copy, separate_setup_bounds
 from rempart.planning.extract import extract_plan
-from rempart.planning.heuristics import objective_value, relax_and_fix
+from rempart.planning.heuristics import flows_from_production, objective_value, relax_and_fix
 from rempart.planning.model import PlanModel, build_model, to_highs
 from rempart.planning.plan import Plan, StageResult, Status
 from rempart.planning.problem import PlanningProblem
+from rempart.planning.status import relative_gap, stage_status
+from rempart.planning.textbook import is_classic_clsp, textbook_production
 
 #: Share of the remaining time given to each stage (the last one gets all that is left).
 STAGE_TIME_SHARE = {"fairness": 0.3, "shortage": 0.5, "cost": 1.0}
 #: Share of the time limit given to the relax-and-fix incumbent heuristic (cost stage only).
 HEURISTIC_TIME_SHARE = 0.25
+#: Share of the time limit the aggregated model gets to find a first incumbent (classic CLSP).
+PORTFOLIO_TIME_SHARE = 0.5
 #: With more facility-location setup bounds than this, `auto` adds them as cuts (cuts.py).
 EAGER_SETUP_BOUNDS_MAX = 200
 #: Share of a stage's time that the cut loop may use.
@@ -50,6 +54,7 @@ class SolveOptions:
     heuristic: bool = False
     random_seed: int = 0
     setup_bounds: str = "auto"
+    portfolio: bool = False
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -101,38 +106,6 @@ def _configure(h: highspy.Highs, options: SolveOptions, integral_objective: bool
     h.setOptionValue("mip_rel_gap", options.mip_rel_gap)
     h.setOptionValue("random_seed", options.random_seed)
     h.setOptionValue("output_flag", False)
-
-
-def relative_gap(objective: float | None, bound: float | None) -> float | None:
-    """|objective - bound| / max(|objective|, 1): 0 means proven optimal."""
-    if objective is None or bound is None:
-        return None
-    return abs(objective - bound) / max(abs(objective), 1.0)
-
-
-def stage_status(h: highspy.Highs) -> tuple[Status, bool]:
-    """Our status from HiGHS's model status and whether a primal solution exists."""
-    model_status = h.getModelStatus()
-    has_solution = (
-        h.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
-    )
-    if model_status == highspy.HighsModelStatus.kOptimal and has_solution:
-        return Status.OPTIMAL, True
-    if model_status in (
-        highspy.HighsModelStatus.kInfeasible,
-        highspy.HighsModelStatus.kUnboundedOrInfeasible,
-    ):
-        return Status.INFEASIBLE, False
-    if has_solution:
-        return Status.FEASIBLE, True
-    if model_status in (
-        highspy.HighsModelStatus.kTimeLimit,
-        highspy.HighsModelStatus.kInterrupt,
-        highspy.HighsModelStatus.kSolutionLimit,
-        highspy.HighsModelStatus.kIterationLimit,
-    ):
-        return Status.TIME_LIMIT_NO_SOLUTION, False
-    return Status.ERROR, False
 
 
 def _set_objective(h: highspy.Highs, model: PlanModel, name: str) -> None:
@@ -236,6 +209,13 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
     messages: list[str] = []
     values: np.ndarray | None = None
     fixed: list[tuple[StageResult, np.ndarray]] = []
+    if options.portfolio and is_classic_clsp(problem):
+        budget = PORTFOLIO_TIME_SHARE * (deadline - time.perf_counter())
+        production = textbook_production(problem, budget, options.threads)
+        found = flows_from_production(model, production) if production is not None else None
+        if found is not None:
+            values = found
+            messages.append("aggregated-model incumbent given to HiGHS")
     for name in names:
         remaining = deadline - time.perf_counter()
         if h_lp is not None:
