@@ -96,3 +96,20 @@ def test_session_timeouts_are_bounded_whole_numbers() -> None:
         load_config({"REMPART_SESSION_IDLE_MINUTES": "0"})
     with pytest.raises(ConfigError, match="REMPART_SESSION_MAX_HOURS"):
         load_config({"REMPART_SESSION_MAX_HOURS": "twelve"})
+
+
+def test_shortage_watch_threshold_and_alert_recipients() -> None:
+    config = load_config({})
+    assert (config.cover_threshold_days, config.alert_emails) == (60, ())
+    config = load_config(
+        {
+            "REMPART_COVER_THRESHOLD_DAYS": "45",
+            "REMPART_ALERT_EMAILS": "pui@chu-lille.fr, garde@ch-roubaix.fr",
+        }
+    )
+    assert config.cover_threshold_days == 45
+    assert config.alert_emails == ("pui@chu-lille.fr", "garde@ch-roubaix.fr")
+    with pytest.raises(ConfigError, match="REMPART_COVER_THRESHOLD_DAYS"):
+        load_config({"REMPART_COVER_THRESHOLD_DAYS": "0"})
+    with pytest.raises(ConfigError, match="REMPART_ALERT_EMAILS.*'pui chu-lille'"):
+        load_config({"REMPART_ALERT_EMAILS": "pui chu-lille"})

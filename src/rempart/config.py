@@ -8,6 +8,7 @@ are those of the embedded demo (SQLite file, twin on 127.0.0.1:4840, web on 127.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -66,6 +67,8 @@ class Config:
     conditional_release: bool
     session_idle_minutes: int = 15
     session_max_hours: int = 12
+    cover_threshold_days: int = 60
+    alert_emails: tuple[str, ...] = ()
 
 
 def parse_bool(raw: str) -> bool:
@@ -172,6 +175,18 @@ def parse_identifier(raw: str) -> str:
     return value
 
 
+EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+
+
+def parse_emails(raw: str) -> tuple[str, ...]:
+    """Comma-separated e-mail addresses; empty for none."""
+    addresses = tuple(a.strip() for a in raw.split(",") if a.strip())
+    for address in addresses:
+        if not EMAIL_RE.match(address):
+            raise ValueError(f"not an e-mail address: {address!r} (separate addresses by commas)")
+    return addresses
+
+
 def _get(env: Mapping[str, str], name: str, default: str, parser: Callable[[str], T]) -> T:
     raw = env.get(name)
     if raw is None:
@@ -239,4 +254,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
             env, "REMPART_SESSION_IDLE_MINUTES", "15", parse_bounded_int(1, 240)
         ),
         session_max_hours=_get(env, "REMPART_SESSION_MAX_HOURS", "12", parse_bounded_int(1, 24)),
+        cover_threshold_days=_get(
+            env, "REMPART_COVER_THRESHOLD_DAYS", "60", parse_bounded_int(1, 365)
+        ),
+        alert_emails=_get(env, "REMPART_ALERT_EMAILS", "", parse_emails),
     )

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rempart.mes.catalog",
     "rempart.mes.accounts",
     "rempart.mes.signatures",
+    "rempart.mes.supply",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -135,6 +136,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = CONFIG.data_dir / "static"
 
 EMAIL_BACKEND = CONFIG.email_backend
+#: The shortage watch (`rempart.mes.supply`): regional cover threshold and alert recipients.
+SUPPLY_COVER_THRESHOLD_DAYS = CONFIG.cover_threshold_days
+SUPPLY_ALERT_EMAILS = list(CONFIG.alert_emails)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
