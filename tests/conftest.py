@@ -22,11 +22,15 @@ DB_FIXTURES = {
 }
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if item.get_closest_marker("django_db") or fixtures & DB_FIXTURES:
             item.add_marker(pytest.mark.db)
+    # Browser tests run last (after pytest-django's own ordering): Playwright's sync API
+    # holds an event loop on the main thread while a browser is open.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(scope="session", autouse=True)
