@@ -13,9 +13,13 @@ from rempart.mes.accounts.models import Qualification, User
 from rempart.mes.audit.context import Actor, audited_write
 from rempart.mes.audit.models import AuditEntry
 from rempart.mes.audit.registry import specs
+from rempart.mes.batches.models import Batch, BatchEvent, LineClearance
 from rempart.mes.catalog.models import Hospital, MasterRecord, Molecule, Product, Site, VialFormat
+from rempart.mes.machine.models import Alarm, DataGap, Intervention, MachineEvent, Reconciliation
+from rempart.mes.quality.models import Deviation, DeviationBatch
 from rempart.mes.signatures.models import Signature
 
+from .batches.factories import batch_records, free_batch_id
 from .conftest import World
 
 ACTOR = Actor("user:99:tester", "Tess Tester", "qa_reviewer", "req-123")
@@ -44,7 +48,22 @@ CASES: dict[type[models.Model], tuple[str, Callable[[Any], None]]] = {
     User: ("printed_name", _suffix("username")),
     Qualification: ("evidence", lambda obj: None),
     Signature: ("comment", lambda obj: None),
+    Batch: ("line_id", _suffix("batch_number")),
+    BatchEvent: ("reason", lambda obj: None),
+    LineClearance: ("checks", free_batch_id),
+    Deviation: ("investigation", lambda obj: None),
+    DeviationBatch: ("batch_number", _suffix("batch_number")),
+    MachineEvent: ("kind", _suffix("line_id")),
+    Alarm: ("message", _suffix("alarm_id")),
+    Intervention: ("name", _suffix("intervention_id")),
+    Reconciliation: ("reason", _suffix("batch_number")),
+    DataGap: ("resolution", _suffix("batch_number")),
 }
+
+
+@pytest.fixture(autouse=True)
+def _batch_execution_records(world: World) -> None:
+    batch_records(world)
 
 
 def test_every_registered_gmp_model_has_a_case() -> None:

@@ -27,6 +27,9 @@ INSTALLED_APPS = [
     "rempart.mes.catalog",
     "rempart.mes.accounts",
     "rempart.mes.signatures",
+    "rempart.mes.quality",
+    "rempart.mes.batches",
+    "rempart.mes.machine",
     "rempart.mes.supply",
 ]
 

@@ -1,0 +1,277 @@
+"""Machine-event ingestion: the line's journal into the batch record, once and whole.
+
+`ingest_machine_events(line_id, entries)` stores one page of journal entries in one audited
+transaction: the new entries (unique line + sequence; duplicates and replays are dropped
+before anything is written) and what they mean for the record — vial records, particle
+readings (an action excursion opens a deviation on every batch running then), alarms,
+interventions, and at batch end the reconciliation (a mismatch opens a deviation) and the
+FILLING → FILLED move. `record_data_gap` keeps a sequence range that could not be read as a
+data gap on the batches it touches. `DatabaseSink` is the `JournalSink` the ingester uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Max
+
+from rempart.domain.batch import BatchState
+from rempart.domain.environment import Level, annex1_grade_a_limits
+from rempart.domain.roles import Role
+from rempart.mes.accounts.models import User
+from rempart.mes.accounts.services import actor_for
+from rempart.mes.audit.context import Actor, audited_write
+from rempart.mes.batches.models import Batch
+from rempart.mes.batches.services import move
+from rempart.mes.core.errors import Conflict, NotPermitted, Refused
+from rempart.mes.machine import derive
+from rempart.mes.machine.models import (
+    Alarm,
+    DataGap,
+    Intervention,
+    MachineEvent,
+    ParticleReading,
+    Reconciliation,
+    VialRecord,
+)
+from rempart.mes.quality.services import record_deviation
+
+INGEST_REASON = "machine journal ingestion"
+
+
+def ingester(line_id: str) -> Actor:
+    return Actor(f"system:ingest:{line_id}", f"ingester {line_id}", "system")
+
+
+@dataclass
+class IngestReport:
+    received: int = 0
+    stored: int = 0
+    deviations: int = 0
+
+
+def _timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _check(line_id: str, entries: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Entries keyed by sequence (duplicates within the page collapse), or `Refused`."""
+    unique: dict[int, dict[str, Any]] = {}
+    for index, entry in enumerate(entries):
+        if entry.get("line") != line_id:
+            raise Refused(
+                f"entry {index} is from line {entry.get('line')!r}, not {line_id}", field="line"
+            )
+        sequence = entry.get("sequence")
+        if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1:
+            raise Refused(f"entry {index}: sequence must be a positive integer", field="sequence")
+        if not isinstance(entry.get("data"), dict) or not isinstance(entry.get("kind"), str):
+            raise Refused(
+                f"entry {index} (sequence {sequence}): kind or data missing", field="data"
+            )
+        unique.setdefault(sequence, entry)
+    return unique
+
+
+def ingest_machine_events(line_id: str, entries: Sequence[dict[str, Any]]) -> IngestReport:
+    """Store one page of the line's journal, once; derive the batch record from the new
+    entries only (a replay derives nothing twice). All or nothing: one transaction."""
+    report = IngestReport(received=len(entries))
+    if not entries:
+        return report
+    unique = _check(line_id, entries)
+    with audited_write(ingester(line_id), reason=INGEST_REASON):
+        known = set(
+            MachineEvent.objects.filter(line_id=line_id, sequence__in=list(unique)).values_list(
+                "sequence", flat=True
+            )
+        )
+        new = [unique[s] for s in sorted(unique) if s not in known]
+        if not new:
+            return report
+        MachineEvent.objects.bulk_create(
+            [
+                MachineEvent(
+                    line_id=line_id,
+                    sequence=e["sequence"],
+                    kind=e["kind"],
+                    batch_number=e.get("batch_id"),
+                    timestamp=_timestamp(e["timestamp"]),
+                    data=e["data"],
+                )
+                for e in new
+            ],
+            ignore_conflicts=True,
+        )
+        report.stored = len(new)
+        report.deviations = _derive(line_id, new)
+    return report
+
+
+def _derive(line_id: str, entries: list[dict[str, Any]]) -> int:
+    vials: list[VialRecord] = []
+    readings: list[ParticleReading] = []
+    limits = annex1_grade_a_limits()
+    deviations = 0
+    for entry in entries:
+        kind, data, when = entry["kind"], entry["data"], _timestamp(entry["timestamp"])
+        batch_number = entry.get("batch_id")
+        if kind == "vial_processed" and batch_number:
+            vials.append(derive.vial_record(line_id, entry, when))
+        elif kind == "particle_reading":
+            reading = derive.particle_reading(line_id, entry, when)
+            readings.append(reading)
+            level = limits.classify(reading.count_0_5um_per_m3, reading.count_5um_per_m3)
+            if Level.ACTION in (level, Level(reading.level)):
+                deviations += _excursion(line_id, entry, reading, batch_number)
+        elif kind == "alarm_raised":
+            derive.raise_alarm(line_id, entry, when)
+        elif kind == "alarm_cleared":
+            Alarm.objects.filter(line_id=line_id, alarm_id=data.get("alarm_id")).update(
+                cleared_at=when
+            )
+        elif kind == "intervention_started":
+            derive.start_intervention(line_id, entry, when)
+        elif kind == "intervention_completed":
+            Intervention.objects.filter(
+                line_id=line_id, intervention_id=data.get("intervention_id")
+            ).update(duration_s=data.get("duration_s"))
+        elif kind in ("batch_completed", "batch_terminated") and batch_number:
+            # Vials of this batch in this page must be stored before they are counted.
+            VialRecord.objects.bulk_create(vials, ignore_conflicts=True)
+            vials = []
+            deviations += _reconcile(line_id, entry, batch_number, when)
+    VialRecord.objects.bulk_create(vials, ignore_conflicts=True)
+    ParticleReading.objects.bulk_create(readings, ignore_conflicts=True)
+    return deviations
+
+
+def _running_batches(line_id: str, batch_number: str | None) -> set[str]:
+    running = set(
+        Batch.objects.filter(line_id=line_id, state=BatchState.FILLING.value).values_list(
+            "batch_number", flat=True
+        )
+    )
+    if batch_number:
+        running.add(batch_number)
+    return running
+
+
+def _excursion(
+    line_id: str, entry: dict[str, Any], reading: ParticleReading, batch_number: str | None
+) -> int:
+    batches = _running_batches(line_id, batch_number)
+    if not batches:
+        return 0
+    record_deviation(
+        ingester(line_id),
+        title=f"Grade A particle action excursion at {reading.location}",
+        description=(
+            f"{reading.count_0_5um_per_m3}/m³ ≥0.5 µm, {reading.count_5um_per_m3}/m³ ≥5 µm at "
+            f"{reading.measured_at.isoformat()} (limit set {reading.limit_set_version})"
+        ),
+        source="em_excursion",
+        batch_numbers=batches,
+        classification="major",
+        origin=f"{line_id}#{entry['sequence']}",
+    )
+    return 1
+
+
+def _reconcile(line_id: str, entry: dict[str, Any], batch_number: str, when: datetime) -> int:
+    data = entry["data"]
+    counts = derive.vial_counts(batch_number)
+    rec = derive.reconciliation(batch_number, data, counts, when)
+    Reconciliation.objects.bulk_create([rec], ignore_conflicts=True)
+    opened = 0
+    if not rec.balanced:
+        record_deviation(
+            ingester(line_id),
+            title=f"Reconciliation mismatch on {batch_number}",
+            description=derive.mismatch_text(rec, counts),
+            source="reconciliation",
+            batch_numbers=[batch_number],
+            classification="major",
+            origin=f"{line_id}#{entry['sequence']}",
+        )
+        opened = 1
+    batch = Batch.objects.filter(batch_number=batch_number).first()
+    if batch is not None and batch.state == BatchState.FILLING.value:
+        move(ingester(line_id), batch, BatchState.FILLED, reason=f"line: {data.get('reason')}")
+    return opened
+
+
+def record_data_gap(line_id: str, first: int, last: int) -> list[DataGap]:
+    """Sequences [first, last] cannot be read: one data gap per batch it touches (the batch
+    ids of the entries on either side and the batches filling on the line), or one without a
+    batch when the line ran none."""
+    if first < 1 or last < first:
+        raise Refused(f"bad sequence range {first}-{last}", field="sequence")
+    neighbours = MachineEvent.objects.filter(
+        line_id=line_id, sequence__in=(first - 1, last + 1)
+    ).values_list("batch_number", flat=True)
+    touched = _running_batches(line_id, None) | {n for n in neighbours if n}
+    with audited_write(ingester(line_id), reason=INGEST_REASON):
+        DataGap.objects.bulk_create(
+            [
+                DataGap(line_id=line_id, first_sequence=first, last_sequence=last, batch_number=n)
+                for n in sorted(touched) or [""]
+            ],
+            ignore_conflicts=True,
+        )
+    return list(DataGap.objects.filter(line_id=line_id, first_sequence=first, last_sequence=last))
+
+
+def resolve_data_gap(qa: User, gap: DataGap, reason: str, request_id: str = "") -> DataGap:
+    """A QA reviewer resolves a data gap with a reason; it then no longer blocks release."""
+    if qa.role != Role.QA_REVIEWER.value:
+        raise NotPermitted("only a QA reviewer resolves a data gap", field="user")
+    if not reason.strip():
+        raise Refused("say why the gap does not affect the batch", field="reason")
+    with audited_write(actor_for(qa, request_id), reason=reason.strip()):
+        updated = DataGap.objects.filter(pk=gap.pk, resolved_at__isnull=True).update(
+            resolved_by=qa.printed_name, resolution=reason.strip(), resolved_at=datetime.now(UTC)
+        )
+        if updated != 1:
+            raise Conflict("this data gap is already resolved", field="gap")
+    gap.refresh_from_db()
+    return gap
+
+
+def open_gaps_for(batch_number: str) -> list[DataGap]:
+    return list(DataGap.objects.filter(batch_number=batch_number, resolved_at__isnull=True))
+
+
+class DatabaseSink:
+    """The `JournalSink` on the database: idempotent on (line, sequence)."""
+
+    def __init__(self, line_id: str) -> None:
+        self.line_id = line_id
+
+    def last_sequence(self) -> int:
+        stored = MachineEvent.objects.filter(line_id=self.line_id).aggregate(m=Max("sequence"))
+        gaps = DataGap.objects.filter(line_id=self.line_id).aggregate(m=Max("last_sequence"))
+        return max(int(stored["m"] or 0), int(gaps["m"] or 0))
+
+    def store(self, entries: Sequence[dict[str, Any]]) -> None:
+        ingest_machine_events(self.line_id, entries)
+
+    def record_gap(self, first: int, last: int) -> None:
+        record_data_gap(self.line_id, first, last)
+
+
+def ingest_all(line_id: str, entries: Iterable[dict[str, Any]], page: int = 1000) -> int:
+    """Ingest a whole journal in pages (the benchmark and replays)."""
+    buffer: list[dict[str, Any]] = []
+    stored = 0
+    for entry in entries:
+        buffer.append(entry)
+        if len(buffer) == page:
+            stored += ingest_machine_events(line_id, buffer).stored
+            buffer = []
+    if buffer:
+        stored += ingest_machine_events(line_id, buffer).stored
+    return stored
