@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from rempart.domain.batch import BatchState, transition
 from rempart.domain.errors import DomainError
@@ -36,7 +36,9 @@ LINE_RATE_VIALS_PER_H = 600
 
 
 def expected_duration_h(quantity_vials: int) -> Decimal:
-    return (Decimal(quantity_vials) / LINE_RATE_VIALS_PER_H).quantize(Decimal("0.01"))
+    return (Decimal(quantity_vials) / LINE_RATE_VIALS_PER_H).quantize(
+        Decimal("0.01"), ROUND_CEILING
+    )
 
 
 def move(actor: Actor, batch: Batch, target: BatchState, reason: str = "") -> Batch:

@@ -12,10 +12,12 @@ data gap on the batches it touches. `DatabaseSink` is the `JournalSink` the inge
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db import connections
 from django.db.models import Max
 
 from rempart.domain.batch import BatchState
@@ -246,21 +248,35 @@ def open_gaps_for(batch_number: str) -> list[DataGap]:
 
 
 class DatabaseSink:
-    """The `JournalSink` on the database: idempotent on (line, sequence)."""
+    """The `JournalSink` on the database: idempotent on (line, sequence).
+
+    The follower calls the sink from its event loop, where Django refuses database work;
+    every call therefore runs on one dedicated thread and the loop waits for it (a page is
+    stored before the next is read, as the follower expects).
+    """
 
     def __init__(self, line_id: str) -> None:
         self.line_id = line_id
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ingest-{line_id}")
 
-    def last_sequence(self) -> int:
+    def _last_sequence(self) -> int:
         stored = MachineEvent.objects.filter(line_id=self.line_id).aggregate(m=Max("sequence"))
         gaps = DataGap.objects.filter(line_id=self.line_id).aggregate(m=Max("last_sequence"))
         return max(int(stored["m"] or 0), int(gaps["m"] or 0))
 
+    def last_sequence(self) -> int:
+        return self._db.submit(self._last_sequence).result()
+
     def store(self, entries: Sequence[dict[str, Any]]) -> None:
-        ingest_machine_events(self.line_id, entries)
+        self._db.submit(ingest_machine_events, self.line_id, entries).result()
 
     def record_gap(self, first: int, last: int) -> None:
-        record_data_gap(self.line_id, first, last)
+        self._db.submit(record_data_gap, self.line_id, first, last).result()
+
+    def close(self) -> None:
+        """Close the worker thread's database connection, then the thread."""
+        self._db.submit(connections.close_all).result()
+        self._db.shutdown()
 
 
 def ingest_all(line_id: str, entries: Iterable[dict[str, Any]], page: int = 1000) -> int:
