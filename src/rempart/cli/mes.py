@@ -99,3 +99,51 @@ def totp(username: str) -> None:
         typer.echo(f"rempart: no user {username!r} with a second factor", err=True)
         raise typer.Exit(code=1)
     typer.echo(pyotp.TOTP(user.totp_secret).now())
+
+
+@app.command()
+def ingest(
+    endpoint: str = typer.Option(..., help="The line's OPC UA endpoint, opc.tcp://HOST:PORT/..."),
+    line_id: str = typer.Option("LINE-1", help="The line id of the journal's entries."),
+    retry_s: float = typer.Option(5.0, help="Wait after a database error before resuming."),
+) -> None:
+    """Follow the line's journal into the batch record until SIGINT or SIGTERM.
+
+    Resumes from the last stored sequence, stores each entry once, records unreadable
+    ranges as data gaps, and keeps retrying (bounded back-off) while the line is unreachable.
+    """
+    if not endpoint.startswith("opc.tcp://"):
+        typer.echo(f"rempart: --endpoint must start with opc.tcp:// (got {endpoint!r})", err=True)
+        raise typer.Exit(code=2)
+    django_setup()
+    import asyncio
+    import signal
+
+    from rempart.mes.machine.services import DatabaseSink
+    from rempart.opcua.client import JournalFollower
+
+    def say(message: str) -> None:
+        typer.echo(f"rempart ingest {line_id}: {message}", err=True)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, stop.set)
+        sink = DatabaseSink(line_id)
+        try:
+            while not stop.is_set():
+                try:
+                    await JournalFollower(endpoint, sink, on_event=say).run(stop)
+                except Exception as exc:  # a supervisor: report, wait, resume
+                    say(f"ingestion failed ({exc.__class__.__name__}: {exc}); retrying")
+                    try:
+                        await asyncio.wait_for(stop.wait(), retry_s)
+                    except TimeoutError:
+                        continue
+        finally:
+            sink.close()
+
+    say(f"following {endpoint}")
+    asyncio.run(main())
+    say("stopped")
