@@ -1,0 +1,94 @@
+"""Machine-event ingestion: a whole `crisis-24h` journal into a fresh database, audit on.
+
+Target (issue 7): at least 5,000 events per second on SQLite with the audit trail on
+(`MachineEvent` and the low-volume records captured by triggers; decision note 0010).
+The journal is generated once by the twin (seeded); each database is measured in a fresh
+subprocess (Django is configured per process): migrate, then `ingest_all` in pages of
+1,000 entries, as the ingester stores them. PostgreSQL is measured beside SQLite when
+`REMPART_BENCH_POSTGRES_URL` names an empty database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+PROBE = """
+import json, sys, time
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from rempart.mes.machine.models import MachineEvent, VialRecord
+from rempart.mes.audit.models import AuditEntry
+from rempart.mes.machine.services import ingest_all
+entries = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+started = time.perf_counter()
+stored = ingest_all(entries[0]["line"], entries)
+wall = time.perf_counter() - started
+print(json.dumps({"entries": len(entries), "stored": stored, "wall_s": wall,
+    "vial_records": VialRecord.objects.count(), "audit_entries": AuditEntry.objects.count()}))
+"""
+
+
+def _journal(path: Path, hours: float | None) -> int:
+    from rempart.twin.runner import run_scenario
+
+    result = run_scenario("crisis-24h", hours=hours)
+    journal = result.line.journal
+    with path.open("w", encoding="utf-8") as out:
+        for entry in journal.read(1, len(journal)):
+            out.write(entry.to_json() + "\n")
+    return len(journal)
+
+
+def _measure(database_url: str, journal: Path) -> dict[str, Any]:
+    env = {**os.environ, "REMPART_DATABASE_URL": database_url}
+    env["DJANGO_SETTINGS_MODULE"] = "rempart.mes.settings"
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(journal)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=3600,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr else "failed")
+    measured: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    measured["events_per_s"] = round(measured["stored"] / measured["wall_s"], 1)
+    measured["wall_s"] = round(measured["wall_s"], 3)
+    return measured
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    hours = 2.0 if getattr(args, "quick", False) else None
+    with tempfile.TemporaryDirectory() as folder:
+        journal = Path(folder) / "journal.jsonl"
+        started = time.perf_counter()
+        entries = _journal(journal, hours)
+        generated_s = time.perf_counter() - started
+        sqlite = _measure(f"sqlite:///{Path(folder) / 'bench.sqlite3'}", journal)
+        print(f"   sqlite: {sqlite['events_per_s']:,.0f} events/s ({entries} entries)", flush=True)
+        result: dict[str, Any] = {
+            "scenario": "crisis-24h",
+            "hours": hours or 24,
+            "journal_entries": entries,
+            "journal_generation_s": round(generated_s, 3),
+            "target_events_per_s": 5000,
+            "sqlite": sqlite,
+            "sqlite_meets_target": sqlite["events_per_s"] >= 5000,
+        }
+        postgres = os.environ.get("REMPART_BENCH_POSTGRES_URL")
+        if postgres:
+            result["postgresql"] = _measure(postgres, journal)
+        else:
+            result["postgresql"] = "not measured: set REMPART_BENCH_POSTGRES_URL to an empty db"
+    return result
