@@ -96,3 +96,62 @@ def read_files(
         typer.echo(f"  {inn:<16} {s.atc}  {len(s.specialties):>2} MITM specialties  {worst}")
         for x in s.in_shortage:
             typer.echo(f"      {x.status.label_fr} since {x.start_date:%d/%m/%Y}: {x.name}")
+
+
+@app.command("import")
+def import_files(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="BDPM files to store in the MES; default: the shipped 2025-07-07 files"
+        ),
+    ] = None,
+    skip_bad_lines: Annotated[
+        bool,
+        typer.Option("--skip-bad-lines", help="Store the good lines and list the bad ones."),
+    ] = False,
+) -> None:
+    """Store BDPM files in the MES (one transaction, history kept) and refresh the alerts."""
+    from rempart.cli.mes import django_setup
+    from rempart.shortage.bdpm import ErrorPolicy, shipped_data_dir
+
+    paths = files or sorted(shipped_data_dir().glob("*.txt"))
+    contents: list[tuple[str, bytes]] = []
+    for path in paths:
+        try:
+            contents.append((str(path), path.read_bytes()))
+        except OSError as exc:
+            typer.echo(f"rempart shortage: cannot read {path}: {exc.strerror}", err=True)
+            raise typer.Exit(2) from None
+    django_setup()
+    from django.db import DatabaseError
+
+    from rempart.mes.core.errors import Refused
+    from rempart.mes.supply.services import import_bdpm_files
+
+    policy = ErrorPolicy.SKIP if skip_bad_lines else ErrorPolicy.FAIL
+    try:
+        outcome = import_bdpm_files(contents, policy, None, channel="cli")
+    except Refused as exc:
+        typer.echo(f"rempart shortage: nothing imported: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    except DatabaseError as exc:
+        typer.echo(
+            f"rempart shortage: database not ready ({exc}): run rempart mes manage migrate",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+    for record in outcome.imports:
+        typer.echo(
+            f"{record.source}: {record.kind}, {record.encoding}, {record.rows} rows stored, "
+            f"{record.duplicates_dropped} duplicates dropped, "
+            f"{len(record.skipped_lines)} bad lines skipped"
+        )
+        for err in record.skipped_lines[:20]:
+            typer.echo(f"  line {err['line']}: {err['message']}")
+    from rempart.mes.supply.alerting import open_alerts
+
+    alerts = open_alerts()
+    typer.echo(f"open shortage alerts: {len(alerts)}")
+    for alert in alerts:
+        typer.echo(f"  {alert.product.code}: {alert.message}")

@@ -42,6 +42,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/qualifications/", accounts_views.my_qualifications, name="qualifications"),
     path("catalog/", include((catalog_patterns, "catalog"))),
     path("audit/", include(([path("", audit_views.trail, name="trail")], "audit"))),
+    path("supply/", include("rempart.mes.supply.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

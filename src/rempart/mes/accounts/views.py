@@ -14,6 +14,7 @@ from rempart.mes.accounts.backends import client_ip
 from rempart.mes.accounts.services import authenticate_user, set_own_password, user_for_link
 from rempart.mes.core.errors import Refused
 from rempart.mes.core.pages import current_user, error_page, request_id, requires
+from rempart.mes.supply.views import home_context as supply_home
 
 BACKEND = "rempart.mes.accounts.backends.LockoutBackend"
 
@@ -97,7 +98,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         if may(user.role, action)
     ]
-    return render(request, "home.html", {"links": links})
+    return render(request, "home.html", {"links": links, **supply_home(user)})
 
 
 @requires(Action.VIEW_OWN_QUALIFICATIONS)

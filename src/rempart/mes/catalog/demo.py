@@ -24,6 +24,7 @@ from rempart.mes.audit.context import Actor, audited_write
 from rempart.mes.catalog.models import Hospital, MasterRecord, Molecule, Product, Site, VialFormat
 from rempart.mes.catalog.services import master_records
 from rempart.mes.catalog.services.reference import store_reference
+from rempart.mes.supply.services import import_shipped_once
 
 Echo = Callable[[str], None]
 
@@ -226,6 +227,7 @@ def load_demo(echo: Echo) -> None:
     _reference(actor, echo)
     _users(actor, today, echo)
     _master_records(echo, today)
+    import_shipped_once(echo)
 
 
 def credentials_text() -> str:

@@ -61,6 +61,9 @@ class SupplyStatusRecord(models.Model):
     class Meta:
         ordering = ("cis", "start_date")
 
+    def __str__(self) -> str:
+        return f"{self.cis} {self.label}"
+
 
 class MitmSpecialty(models.Model):
     """One row of the MITM list (`CIS_MITM.txt`)."""
@@ -75,6 +78,9 @@ class MitmSpecialty(models.Model):
 
     class Meta:
         ordering = ("cis",)
+
+    def __str__(self) -> str:
+        return f"{self.cis} {self.name}"
 
 
 class ConsumptionForecast(models.Model):
@@ -93,7 +99,7 @@ class ConsumptionForecast(models.Model):
 
     class Meta:
         ordering = ("hospital__name", "product__code", "-valid_from", "-pk")
-        constraints = [
+        constraints = (
             models.CheckConstraint(
                 condition=models.Q(vials_per_day__gte=0), name="supply_forecast_not_negative"
             ),
@@ -102,7 +108,10 @@ class ConsumptionForecast(models.Model):
                 | models.Q(valid_until__gte=models.F("valid_from")),
                 name="supply_forecast_period_ordered",
             ),
-        ]
+        )
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.hospital_id}: {self.vials_per_day}/day"
 
 
 class StockSnapshot(models.Model):
@@ -121,13 +130,16 @@ class StockSnapshot(models.Model):
 
     class Meta:
         ordering = ("hospital__name", "product__code", "-counted_on", "-pk")
-        constraints = [
+        constraints = (
             models.CheckConstraint(
                 condition=models.Q(quarantine_vials=0)
                 | models.Q(quarantine_release_date__isnull=False),
                 name="supply_stock_quarantine_has_release_date",
             ),
-        ]
+        )
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.hospital_id} on {self.counted_on}: {self.released_vials}"
 
 
 class SupplyAlert(models.Model):
@@ -143,13 +155,16 @@ class SupplyAlert(models.Model):
 
     class Meta:
         ordering = ("-raised_at", "-pk")
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
-                fields=["product", "kind"],
+                fields=("product", "kind"),
                 condition=models.Q(cleared_at__isnull=True),
                 name="supply_one_open_alert_per_product_kind",
             ),
-        ]
+        )
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"
 
     @property
     def is_open(self) -> bool:
