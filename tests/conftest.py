@@ -22,15 +22,26 @@ DB_FIXTURES = {
 }
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark database tests `db` before `-m` deselects anything."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if item.get_closest_marker("django_db") or fixtures & DB_FIXTURES:
             item.add_marker(pytest.mark.db)
-    # Browser tests run last (after pytest-django's own ordering): Playwright's sync API
-    # holds an event loop on the main thread while a browser is open.
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+class _BrowserTestsLast:
+    """Browser tests run last (after pytest-django's own ordering): Playwright's sync API
+    holds an event loop on the main thread while a browser is open."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_BrowserTestsLast(), "rempart-browser-tests-last")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -29,6 +29,17 @@ def _has(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+def _has_command(group_module: str, command: str) -> bool:
+    """Whether `rempart <group> <command>` exists (a package alone is not enough)."""
+    if not _has(group_module):
+        return False
+    group = importlib.import_module(group_module)
+    names = {
+        c.name or (c.callback.__name__ if c.callback else "") for c in group.app.registered_commands
+    }
+    return command in names
+
+
 def _run_step(title: str, argv: list[str]) -> None:
     typer.echo(f"- {title}")
     result = subprocess.run(argv, check=False)
@@ -71,7 +82,7 @@ def run_demo(*, web_port: int | None, quiet: bool) -> int:
             rempart_argv("twin", "serve", "--port", str(config.opcua_port), "--speed", "60"),
             env=env,
         )
-    if _has("rempart.opcua.client") and _has("rempart.mes.machine"):
+    if _has("rempart.opcua.client") and _has_command("rempart.cli.mes", "ingest"):
         supervisor.start(
             "machine-event ingester",
             rempart_argv("mes", "ingest", "--endpoint", config.opcua_endpoint),
