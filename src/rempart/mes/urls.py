@@ -8,8 +8,10 @@ from django.urls import URLPattern, URLResolver, include, path
 from rempart.mes.accounts import views as accounts_views
 from rempart.mes.api import api
 from rempart.mes.audit import views as audit_views
+from rempart.mes.batches import views as batches_views
 from rempart.mes.catalog import views as catalog_views
 from rempart.mes.core import views as core_views
+from rempart.mes.machine import views as machine_views
 
 catalog_patterns: list[URLPattern | URLResolver] = [
     path("products/", catalog_views.products, name="products"),
@@ -29,6 +31,16 @@ catalog_patterns: list[URLPattern | URLResolver] = [
     path("master-records/<int:pk>/sign/", catalog_views.sign_master_record, name="sign"),
 ]
 
+batch_patterns: list[URLPattern | URLResolver] = [
+    path("", batches_views.batch_list, name="list"),
+    path("<str:number>/", batches_views.record, name="record"),
+]
+
+line_patterns: list[URLPattern | URLResolver] = [
+    path("", machine_views.dashboard, name="dashboard"),
+    path("status.json", machine_views.status_json, name="status"),
+]
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("health", core_views.health, name="health"),
     path("", accounts_views.home, name="home"),
@@ -44,6 +56,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("audit/", include(([path("", audit_views.trail, name="trail")], "audit"))),
     path("supply/", include("rempart.mes.supply.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("batches/", include((batch_patterns, "batches"))),
+    path("line/", include((line_patterns, "machine"))),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

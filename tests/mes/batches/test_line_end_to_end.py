@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+from django.test import Client
 
 from rempart.mes.batches.models import Batch, BatchEvent
 from rempart.mes.batches.services import (
@@ -116,6 +117,23 @@ def test_a_batch_runs_from_order_to_filled_with_every_record(
     assert MachineEvent.objects.count() == second.last_sequence
     assert VialRecord.objects.count() == QUANTITY
     assert Reconciliation.objects.count() == 1
+
+    pages = Client()
+    pages.force_login(world.users["qa"])
+    page = pages.get("/batches/E2E-001/").content.decode()
+    assert f"{QUANTITY} issued" in page
+    assert "balanced" in page
+    assert "none found" in page  # no release blocker from the record so far
+    assert "line_clearance" in page
+    assert "verified" in page
+    dashboard = pages.get("/line/")
+    assert dashboard.status_code == 200
+    assert "<polyline" in dashboard.content.decode()
+    status = pages.get("/line/status.json").json()
+    assert status["last_sequence"] == second.last_sequence
+    assert status["state"] == "Complete"
+    outsider = Client().get("/line/status.json")
+    assert outsider.status_code == 302
 
 
 @pytest.fixture
