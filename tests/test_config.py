@@ -111,5 +111,5 @@ def test_shortage_watch_threshold_and_alert_recipients() -> None:
     assert config.alert_emails == ("pui@chu-lille.fr", "garde@ch-roubaix.fr")
     with pytest.raises(ConfigError, match="REMPART_COVER_THRESHOLD_DAYS"):
         load_config({"REMPART_COVER_THRESHOLD_DAYS": "0"})
-    with pytest.raises(ConfigError, match="REMPART_ALERT_EMAILS.*'pui chu-lille'"):
+    with pytest.raises(ConfigError, match=r"REMPART_ALERT_EMAILS.*'pui chu-lille'"):
         load_config({"REMPART_ALERT_EMAILS": "pui chu-lille"})
