@@ -1,0 +1,183 @@
+"""Ingestion without the network: replays, duplicates and reordering (Hypothesis), an EM
+action excursion opening a deviation on the batches running, gap resolution, deviation
+closure by QA, and bad input refused naming the field, storing nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pyotp
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rempart.mes.audit.context import Actor, audited_write
+from rempart.mes.batches.models import Batch
+from rempart.mes.core.errors import Conflict, NotPermitted, Refused
+from rempart.mes.machine.models import DataGap, MachineEvent, Reconciliation, VialRecord
+from rempart.mes.machine.services import (
+    ingest_machine_events,
+    open_gaps_for,
+    record_data_gap,
+    resolve_data_gap,
+)
+from rempart.mes.quality.services import close_deviation, open_deviations_for
+from rempart.twin.line import FillingLine
+from tests.mes.conftest import PASSWORD, World
+from tests.twin.conftest import START, load, quiet_params
+
+
+def twin_journal(batch_id: str = "H-001", quantity: int = 12) -> list[dict[str, Any]]:
+    line = FillingLine(quiet_params(), seed=3, start=START)
+    load(line, batch_id, quantity=quantity)
+    line.command("Start")
+    line.step(4200 + quantity * 6 + 1200)
+    return [json.loads(e.to_json()) for e in line.journal.read(1, len(line.journal))]
+
+
+JOURNAL = twin_journal()
+
+
+def snapshot() -> tuple[Any, ...]:
+    return (
+        list(MachineEvent.objects.values_list("sequence", "kind", "batch_number")),
+        list(VialRecord.objects.values_list("vial_sequence", "terminal_state", "fill_ml")),
+        list(Reconciliation.objects.values_list("vials_issued", "balanced")),
+        len(open_deviations_for("H-001")),
+    )
+
+
+def reference() -> tuple[Any, ...]:
+    with transaction.atomic():
+        ingest_machine_events("LINE-1", JOURNAL)
+        result = snapshot()
+        transaction.set_rollback(True)
+    return result
+
+
+@st.composite
+def deliveries(draw: st.DrawFn) -> list[list[dict[str, Any]]]:
+    """The journal in order of pages, each page shuffled and padded with replays of any
+    entry already sent (what restarts and re-reads produce)."""
+    cuts = sorted(draw(st.sets(st.integers(1, len(JOURNAL) - 1), max_size=6)))
+    pages, start = [], 0
+    for end in [*cuts, len(JOURNAL)]:
+        page = JOURNAL[start:end]
+        replays = draw(st.lists(st.sampled_from(JOURNAL[:end]), max_size=10))
+        pages.append(draw(st.permutations(page + replays)))
+        start = end
+    return pages
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(pages=deliveries())
+def test_duplicated_and_reordered_pages_give_the_same_record(
+    db: None, pages: list[list[dict[str, Any]]]
+) -> None:
+    expected = reference()
+    with transaction.atomic():
+        for page in pages:
+            ingest_machine_events("LINE-1", page)
+        assert snapshot() == expected
+        transaction.set_rollback(True)
+
+
+def test_the_reference_record_is_complete(db: None) -> None:
+    ingest_machine_events("LINE-1", JOURNAL)
+    assert VialRecord.objects.count() == 12
+    assert Reconciliation.objects.get(batch_number="H-001").balanced
+    assert MachineEvent.objects.count() == len(JOURNAL)
+
+
+def test_bad_entries_are_refused_naming_the_field_and_store_nothing(db: None) -> None:
+    broken = [*JOURNAL[:5], {**JOURNAL[5], "sequence": "six"}]
+    with pytest.raises(Refused) as caught:
+        ingest_machine_events("LINE-1", broken)
+    assert caught.value.field == "sequence"
+    with pytest.raises(Refused) as caught:
+        ingest_machine_events("LINE-2", JOURNAL[:3])
+    assert caught.value.field == "line"
+    assert not MachineEvent.objects.exists()
+
+
+def filling_batch(world: World, number: str) -> Batch:
+    with audited_write(Actor.system("tests")):
+        return Batch.objects.create(
+            batch_number=number,
+            master_record=world.record,
+            product=world.product,
+            quantity_vials=100,
+            planned_start=START,
+            state="filling",
+            ordered_by=world.users["technician"],
+        )
+
+
+def particle(sequence: int, count: int, batch_id: str | None) -> dict[str, Any]:
+    return {
+        "line": "LINE-1",
+        "sequence": sequence,
+        "timestamp": datetime(2026, 1, 5, 9, tzinfo=UTC).isoformat().replace("+00:00", "Z"),
+        "kind": "particle_reading",
+        "batch_id": batch_id,
+        "data": {
+            "location": "filling needle",
+            "count_0_5um_per_m3": count,
+            "count_5um_per_m3": 0,
+            "sample_volume_l": 28.3,
+            "level": "ok",
+            "limit_set_version": "annex1-2022-default",
+        },
+    }
+
+
+def test_an_action_excursion_opens_one_deviation_on_every_batch_running(world: World) -> None:
+    filling_batch(world, "RUN-A")
+    ingest_machine_events("LINE-1", [particle(1, 1200, "RUN-B"), particle(2, 4000, "RUN-B")])
+    ingest_machine_events("LINE-1", [particle(2, 4000, "RUN-B")])  # a replay
+    [deviation] = open_deviations_for("RUN-A")
+    assert open_deviations_for("RUN-B") == [deviation]
+    assert (deviation.source, deviation.origin) == ("em_excursion", "LINE-1#2")
+
+    qa = world.users["qa"]
+    with pytest.raises(NotPermitted):
+        close_deviation(
+            world.users["pharmacist"],
+            deviation,
+            investigation="x",
+            capa_reference="",
+            password=PASSWORD,
+            totp_code="000000",
+        )
+    closed = close_deviation(
+        qa,
+        deviation,
+        investigation="single spike, needle area cleaned; no impact on sterility assurance",
+        capa_reference="CAPA-2026-001",
+        password=PASSWORD,
+        totp_code=pyotp.TOTP(qa.totp_secret).now(),
+    )
+    assert closed.status == "closed"
+    assert open_deviations_for("RUN-A") == []
+
+
+def test_a_data_gap_blocks_until_qa_resolves_it_with_a_reason(world: World) -> None:
+    filling_batch(world, "GAP-A")
+    [gap] = record_data_gap("LINE-1", 10, 12)
+    assert gap.batch_number == "GAP-A"
+    record_data_gap("LINE-1", 10, 12)
+    assert DataGap.objects.count() == 1
+    with pytest.raises(Refused) as caught:
+        resolve_data_gap(world.users["qa"], gap, " ")
+    assert caught.value.field == "reason"
+    with pytest.raises(NotPermitted):
+        resolve_data_gap(world.users["technician"], gap, "looked at it")
+    resolve_data_gap(world.users["qa"], gap, "line restarted; vials 40-42 inspected by hand")
+    assert open_gaps_for("GAP-A") == []
+    with pytest.raises(Conflict):
+        resolve_data_gap(world.users["qa"], gap, "again")
