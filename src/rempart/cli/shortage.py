@@ -155,3 +155,30 @@ def import_files(
     typer.echo(f"open shortage alerts: {len(alerts)}")
     for alert in alerts:
         typer.echo(f"  {alert.product.code}: {alert.message}")
+
+
+@app.command("check")
+def check_alerts() -> None:
+    """Recompute the shortage alerts now (cover falls day by day: run it daily)."""
+    from rempart.cli.mes import django_setup
+
+    django_setup()
+    from django.db import DatabaseError
+
+    from rempart.mes.supply.alerting import refresh_alerts
+
+    try:
+        refresh = refresh_alerts()
+    except DatabaseError as exc:
+        typer.echo(
+            f"rempart shortage: database not ready ({exc}): run rempart mes manage migrate",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"shortage alerts: {len(refresh.raised)} raised, {len(refresh.cleared)} cleared, "
+        f"{len(refresh.open)} open"
+        + (f"; e-mailed to {', '.join(refresh.emailed_to)}" if refresh.emailed_to else "")
+    )
+    for alert in refresh.open:
+        typer.echo(f"  {alert.product.code}: {alert.message}")

@@ -119,3 +119,31 @@ def test_no_recipients_no_e_mail(world: World, settings: SettingsWrapper) -> Non
     (alert,) = open_alerts()
     assert alert.emailed_at is None
     assert not mail.outbox
+
+
+def test_a_count_made_days_ago_is_projected_to_today(world: World) -> None:
+    today = datetime.now(UTC).date()
+    pharmacist, product, a = world.users["pharmacist"], world.product, world.hospital_a
+    ten_days_ago = today - timedelta(days=10)
+    enter_forecast(pharmacist, a, product, Decimal("10"), ten_days_ago, None)
+    # 300 released and 100 in quarantine released 4 days ago: 300 + 100 - 10 x 10 = 300 today.
+    enter_stock(pharmacist, a, product, ten_days_ago, 300, 100, today - timedelta(days=4))
+    (cover,) = coverage(today)
+    (site,) = cover.sites
+    assert (site.released_vials, site.quarantine_vials) == (300, 0)
+    assert cover.regional_days == pytest.approx(30.0)
+
+
+def test_cli_check(world: World) -> None:
+    from typer.testing import CliRunner
+
+    from rempart.cli.main import app
+
+    today = datetime.now(UTC).date()
+    enter_forecast(
+        world.users["pharmacist"], world.hospital_a, world.product, Decimal("5"), today, None
+    )
+    result = CliRunner().invoke(app, ["shortage", "check"])
+    assert result.exit_code == 0, result.output
+    assert "0 raised, 0 cleared, 1 open" in result.output
+    assert "ROCU-10-10: " in result.output

@@ -10,7 +10,7 @@ expected release dates, and consumption from orders and dispatches. The arithmet
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Q
 
@@ -43,6 +43,25 @@ class ProductCover:
     product: Product
     sites: tuple[SiteCover, ...]
     regional_days: float | None
+
+
+def project(
+    released: int,
+    lots: list[QuarantineLot],
+    daily_consumption: float,
+    counted_on: date,
+    today: date,
+) -> tuple[int, list[QuarantineLot]]:
+    """Stock on `today` from a count made on `counted_on`: the lots released in between are
+    added and the forecast consumption of each day elapsed is taken off (never below zero)."""
+    stock = float(released)
+    pending = list(lots)
+    for offset in range(max(0, (today - counted_on).days)):
+        day = counted_on + timedelta(days=offset)
+        stock += sum(lot.vials for lot in pending if lot.release_date <= day)
+        pending = [lot for lot in pending if lot.release_date > day]
+        stock = max(0.0, stock - daily_consumption)
+    return int(stock), pending
 
 
 def _latest_stock() -> dict[tuple[int, int], StockSnapshot]:
@@ -78,6 +97,10 @@ def coverage(today: date) -> list[ProductCover]:
         release_date = snap.quarantine_release_date if snap else None
         consumption = float(forecast.vials_per_day) if forecast else 0.0
         lots = [QuarantineLot(quarantine, release_date)] if quarantine and release_date else []
+        if snap is not None:
+            released, lots = project(released, lots, consumption, snap.counted_on, today)
+            quarantine = sum(lot.vials for lot in lots)
+            release_date = lots[0].release_date if lots else None
         by_product.setdefault(product_id, []).append(
             SiteCover(
                 hospital=hospitals[hospital_id],
