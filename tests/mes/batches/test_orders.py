@@ -62,7 +62,7 @@ def test_an_order_outside_the_envelope_is_refused_naming_the_field(
 def test_an_order_longer_than_the_validated_duration_is_refused(
     world: World, twin_record: MasterRecord
 ) -> None:
-    twin_record.envelope_max_duration_h = 1  # type: ignore[assignment]
+    twin_record.envelope_max_duration_h = 1
     with pytest.raises(Refused, match="h exceeds") as caught:
         order(world, twin_record, 601)
     assert caught.value.field == "expected_duration_h"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pyotp
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from rempart.mes.audit.context import Actor, audited_write
 from rempart.mes.batches.models import Batch
 from rempart.mes.core.errors import Conflict, NotPermitted, Refused
+from rempart.mes.machine.derive import fill_ipc
 from rempart.mes.machine.models import DataGap, MachineEvent, Reconciliation, VialRecord
 from rempart.mes.machine.services import (
     ingest_machine_events,
@@ -85,6 +87,17 @@ def test_duplicated_and_reordered_pages_give_the_same_record(
             ingest_machine_events("LINE-1", page)
         assert snapshot() == expected
         transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize(
+    ("deviation_pct", "expected"),
+    [(1.9, "ok"), (-2.0, "ok"), (2.01, "alert"), (-4.0, "alert"), (4.5, "action"), (None, "")],
+)
+def test_fill_weights_are_checked_against_the_master_record_bands(
+    deviation_pct: float | None, expected: str
+) -> None:
+    assert fill_ipc(deviation_pct, (Decimal("2"), Decimal("4"))) == expected
+    assert fill_ipc(deviation_pct, None) == ""
 
 
 def test_the_reference_record_is_complete(db: None) -> None:

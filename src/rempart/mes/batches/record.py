@@ -29,6 +29,7 @@ class BatchRecord:
     clearance_signatures: list[ShownSignature]
     vial_states: dict[str, int]
     reject_reasons: dict[str, int]
+    fill_ipc: dict[str, int]
     fill: dict[str, Any]
     reconciliation: Reconciliation | None
     deviations: list[Deviation]
@@ -77,6 +78,10 @@ def batch_record(batch: Batch) -> BatchRecord:
             .values("reject_reason")
             .annotate(n=Count("id"))
             .order_by("-n")
+        },
+        fill_ipc={
+            r["fill_ipc"]: r["n"]
+            for r in vials.exclude(fill_ipc="").values("fill_ipc").annotate(n=Count("id"))
         },
         fill=vials.aggregate(
             n=Count("fill_ml"),

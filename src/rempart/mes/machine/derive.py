@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from rempart.mes.machine.models import (
@@ -40,13 +41,29 @@ def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def vial_record(line_id: str, entry: dict[str, Any], when: datetime) -> VialRecord:
+def fill_ipc(deviation_pct: float | None, limits: tuple[Decimal, Decimal] | None) -> str:
+    """The fill weight against the master record's alert and action bands (± % of target:
+    the weight is the volume times the density, so the line's volume deviation is it)."""
+    if deviation_pct is None or limits is None:
+        return ""
+    alert_pct, action_pct = limits
+    off = abs(Decimal(str(deviation_pct)))
+    return "action" if off > action_pct else "alert" if off > alert_pct else "ok"
+
+
+def vial_record(
+    line_id: str,
+    entry: dict[str, Any],
+    when: datetime,
+    limits: tuple[Decimal, Decimal] | None = None,
+) -> VialRecord:
     data = entry["data"]
     stations = data.get("stations")
     filling = _station(stations, "filling")
     reseal = _station(stations, "laser_reseal")
     capping = _station(stations, "capping")
     inspection = _station(stations, "inspection")
+    deviation_pct = _float(filling.get("deviation_pct"))
     return VialRecord(
         batch_number=entry["batch_id"],
         vial_sequence=int(data["vial_sequence"]),
@@ -57,8 +74,9 @@ def vial_record(line_id: str, entry: dict[str, Any], when: datetime) -> VialReco
         reject_reason=data.get("reject_reason"),
         fill_ml=_float(filling.get("actual_ml")),
         fill_mg=_float(filling.get("actual_mg")),
-        fill_deviation_pct=_float(filling.get("deviation_pct")),
+        fill_deviation_pct=deviation_pct,
         fill_passed=_bool(filling.get("passed")),
+        fill_ipc=fill_ipc(deviation_pct, limits),
         reseal_sensor_c=_float(reseal.get("sensor_c")),
         reseal_passed=_bool(reseal.get("passed")),
         cap_present=_bool(capping.get("cap_present")),

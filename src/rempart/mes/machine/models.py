@@ -50,6 +50,9 @@ class VialRecord(models.Model):
     fill_mg = models.FloatField(null=True)
     fill_deviation_pct = models.FloatField(null=True)
     fill_passed = models.BooleanField(null=True)
+    #: The master record's fill-weight IPC: ok, alert or action; "" when the batch's master
+    #: record is unknown here or the line gave no weight.
+    fill_ipc = models.CharField(max_length=6, blank=True, default="")
     reseal_sensor_c = models.FloatField(null=True)
     reseal_passed = models.BooleanField(null=True)
     cap_present = models.BooleanField(null=True)

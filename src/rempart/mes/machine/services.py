@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connections
@@ -113,7 +114,19 @@ def ingest_machine_events(line_id: str, entries: Sequence[dict[str, Any]]) -> In
     return report
 
 
+def _ipc_limits(entries: list[dict[str, Any]]) -> dict[str, tuple[Decimal, Decimal]]:
+    """Fill-weight alert and action % of the master record of each batch known here."""
+    numbers = {e.get("batch_id") for e in entries if e["kind"] == "vial_processed"}
+    rows = Batch.objects.filter(batch_number__in=numbers - {None}).values_list(
+        "batch_number",
+        "master_record__fill_weight_alert_pct",
+        "master_record__fill_weight_action_pct",
+    )
+    return {number: (alert, action) for number, alert, action in rows}
+
+
 def _derive(line_id: str, entries: list[dict[str, Any]]) -> int:
+    limits_of = _ipc_limits(entries)
     vials: list[VialRecord] = []
     readings: list[ParticleReading] = []
     limits = annex1_grade_a_limits()
@@ -122,7 +135,7 @@ def _derive(line_id: str, entries: list[dict[str, Any]]) -> int:
         kind, data, when = entry["kind"], entry["data"], _timestamp(entry["timestamp"])
         batch_number = entry.get("batch_id")
         if kind == "vial_processed" and batch_number:
-            vials.append(derive.vial_record(line_id, entry, when))
+            vials.append(derive.vial_record(line_id, entry, when, limits_of.get(batch_number)))
         elif kind == "particle_reading":
             reading = derive.particle_reading(line_id, entry, when)
             readings.append(reading)
