@@ -82,3 +82,12 @@ def test_forecast_page_and_home_block(pharmacist: Persona, world: World) -> None
     home = pharmacist.client.get("/").content.decode()
     assert 'id="supply-alerts"' in home
     assert "regional cover 0.0 days" in home
+
+
+def test_the_home_block_is_for_those_who_see_the_watch(
+    orderer_a: Persona, technician: Persona
+) -> None:
+    assert 'id="supply-alerts"' not in orderer_a.client.get("/").content.decode()
+    home = technician.client.get("/").content.decode()
+    assert 'id="supply-alerts"' in home
+    assert 'href="/supply/"' in home
