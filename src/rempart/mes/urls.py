@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from rempart.mes.accounts import views as accounts_views
 from rempart.mes.api import api
 from rempart.mes.audit import views as audit_views
+from rempart.mes.batches import actions as batch_actions
 from rempart.mes.batches import views as batches_views
 from rempart.mes.catalog import views as catalog_views
 from rempart.mes.core import views as core_views
@@ -34,6 +35,10 @@ catalog_patterns: list[URLPattern | URLResolver] = [
 batch_patterns: list[URLPattern | URLResolver] = [
     path("", batches_views.batch_list, name="list"),
     path("<str:number>/", batches_views.record, name="record"),
+    path("new", batch_actions.new_order, name="new"),
+    path("<str:number>/do/<str:step>", batch_actions.act, name="act"),
+    path("<str:number>/deviations/<int:pk>/close", batch_actions.close, name="close"),
+    path("<str:number>/gaps/<int:pk>/resolve", batch_actions.resolve, name="resolve"),
 ]
 
 line_patterns: list[URLPattern | URLResolver] = [
