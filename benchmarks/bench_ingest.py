@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         postgres = os.environ.get("REMPART_BENCH_POSTGRES_URL")
         if postgres:
             result["postgresql"] = _measure(postgres, journal)
+            result["postgresql_note"] = "the database named by REMPART_BENCH_POSTGRES_URL"
         else:
             result["postgresql"] = "not measured: set REMPART_BENCH_POSTGRES_URL to an empty db"
     return result
