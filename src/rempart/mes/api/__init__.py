@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from rempart.mes.api import accounts, audit, catalog
+from rempart.mes.api import batches as batches_api
 from rempart.mes.api.errors import install_handlers
 
 api = NinjaAPI(
@@ -25,3 +26,4 @@ install_handlers(api)
 api.add_router("/", accounts.router)
 api.add_router("/", catalog.router)
 api.add_router("/", audit.router)
+api.add_router("/", batches_api.router)
