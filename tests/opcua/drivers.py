@@ -15,23 +15,13 @@ from asyncua.ua.status_codes import StatusCodes
 
 from rempart.domain.catalog import VIAL_FORMATS, demo_products
 from rempart.domain.errors import DomainError
-from rempart.opcua.address_space import PACKML_NS_URI, REMPART_NS_URI
+from rempart.opcua.address_space import PACKML_METHODS, PACKML_NS_URI, REMPART_NS_URI
 from rempart.opcua.server import TwinServer
 from rempart.twin.line import FillingLine
 from rempart.twin.packml import STATE_NUMBERS, State
 
 STATE_BY_NUMBER = {number: str(state) for state, number in STATE_NUMBERS.items()}
-PACKML_COMMANDS = {
-    "Start",
-    "Stop",
-    "Hold",
-    "Unhold",
-    "Suspend",
-    "Unsuspend",
-    "Abort",
-    "Clear",
-    "Reset",
-}
+PACKML_COMMANDS = frozenset(PACKML_METHODS)
 
 
 class DirectDriver:

@@ -33,21 +33,10 @@ from asyncua.client.client import Client
 from asyncua.common.node import Node
 from asyncua.ua.uaerrors import UaError
 
-from rempart.opcua.address_space import PACKML_NS_URI, REMPART_NS_URI
+from rempart.opcua.address_space import PACKML_METHODS, PACKML_NS_URI, REMPART_NS_URI
 
 log = logging.getLogger(__name__)
 
-PACKML_COMMANDS = (
-    "Start",
-    "Stop",
-    "Hold",
-    "Unhold",
-    "Suspend",
-    "Unsuspend",
-    "Abort",
-    "Clear",
-    "Reset",
-)
 MAX_PAGE = 1000
 
 #: What a lost connection looks like through asyncua and the socket layer.
@@ -185,10 +174,8 @@ class LineClient:
 
     async def command(self, name: str) -> str:
         """A PackML command (Start, Hold, ...). Returns the line's message."""
-        if name not in PACKML_COMMANDS:
-            raise ValueError(
-                f"unknown PackML command {name!r}; known: {', '.join(PACKML_COMMANDS)}"
-            )
+        if name not in PACKML_METHODS:
+            raise ValueError(f"unknown PackML command {name!r}; known: {', '.join(PACKML_METHODS)}")
         outputs = await self._call(self._node(), f"{self._pk}:{name}")
         return str(outputs[0]) if outputs else ""
 
