@@ -21,6 +21,16 @@ from rempart.mes.signatures.models import Signature
 
 from .batches.factories import batch_records, free_batch_id
 from .conftest import World
+from .labels import audit_cases as labels_cases
+from .planboard import audit_cases as planboard_cases
+from .qc import audit_cases as qc_cases
+from .records import audit_cases as records_cases
+from .release import audit_cases as release_cases
+from .stock import audit_cases as stock_cases
+
+#: Apps that keep their own audit cases beside their tests, in creation order (a later app's
+#: records may use an earlier one's).
+APP_CASES = (qc_cases, release_cases, records_cases, labels_cases, stock_cases, planboard_cases)
 
 ACTOR = Actor("user:99:tester", "Tess Tester", "qa_reviewer", "req-123")
 
@@ -59,11 +69,15 @@ CASES: dict[type[models.Model], tuple[str, Callable[[Any], None]]] = {
     Reconciliation: ("reason", _suffix("batch_number")),
     DataGap: ("resolution", _suffix("batch_number")),
 }
+for _app in APP_CASES:
+    CASES.update(_app.CASES)
 
 
 @pytest.fixture(autouse=True)
 def _batch_execution_records(world: World) -> None:
     batch_records(world)
+    for app in APP_CASES:
+        app.records(world)
 
 
 def test_every_registered_gmp_model_has_a_case() -> None:

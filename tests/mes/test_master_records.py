@@ -7,6 +7,7 @@ from django.test import Client
 
 from rempart.mes.audit.models import AuditEntry
 from rempart.mes.catalog.models import MasterRecord
+from rempart.mes.catalog.services import master_records
 
 from .conftest import PASSWORD, Persona, World
 
@@ -32,25 +33,8 @@ def test_full_workflow_through_the_pages(pharmacist: Persona, qa: Persona, world
     assert created.status_code == 302
     draft = MasterRecord.objects.get(product=world.product, version=2)
     edit = f"/catalog/master-records/{draft.pk}/edit/"
-    values = {
-        name: str(getattr(draft, name))
-        for name in [
-            "batch_size_vials",
-            "dead_volume_ml",
-            "line_losses_ml",
-            "diluent",
-            "density_g_per_ml",
-            "fill_weight_alert_pct",
-            "fill_weight_action_pct",
-            "ipc_every_vials",
-            "endotoxin_units",
-            "retention_units",
-            "batch_duration_h",
-            "envelope_max_batch_vials",
-            "envelope_max_duration_h",
-            "envelope_media_fill_date",
-        ]
-    }
+    # The edit form shows every content field: send them all back, as a browser would.
+    values = {name: str(getattr(draft, name)) for name in master_records.CONTENT_FIELDS}
     before = _snapshot()
     bad = pharmacist.client.post(edit, {**values, "batch_size_vials": "9000", "reason": "bigger"})
     assert bad.status_code == 400

@@ -37,6 +37,17 @@ EXPECTED: dict[Action, str] = {
     Action.MANAGE_USERS: "A",
     Action.RELEASE_BATCH: "P",
     Action.RUN_BATCH: "PT",
+    Action.RECORD_QC_RESULT: "PC",
+    Action.REVIEW_BATCH_AUDIT_TRAIL: "PQ",
+    Action.VIEW_STOCK: "PTCQO",
+    Action.MANAGE_STOCK: "PT",
+    Action.PRINT_LABELS: "PT",
+    Action.PLACE_ORDER: "O",
+    Action.RECEIVE_DELIVERY: "O",
+    Action.RECALL_LOT: "PQ",
+    Action.VIEW_SUPPLY: "PTCQ",
+    Action.IMPORT_SUPPLY_DATA: "PQ",
+    Action.PLAN_PRODUCTION: "P",
 }
 
 USERS = {

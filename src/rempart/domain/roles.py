@@ -33,6 +33,17 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     RELEASE_BATCH = "release_batch"
     RUN_BATCH = "run_batch"
+    RECORD_QC_RESULT = "record_qc_result"
+    REVIEW_BATCH_AUDIT_TRAIL = "review_batch_audit_trail"
+    VIEW_STOCK = "view_stock"
+    MANAGE_STOCK = "manage_stock"
+    PRINT_LABELS = "print_labels"
+    PLACE_ORDER = "place_order"
+    RECEIVE_DELIVERY = "receive_delivery"
+    RECALL_LOT = "recall_lot"
+    VIEW_SUPPLY = "view_supply"
+    IMPORT_SUPPLY_DATA = "import_supply_data"
+    PLAN_PRODUCTION = "plan_production"
 
 
 R = Role
@@ -54,6 +65,18 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({R.ADMINISTRATOR}),
     Action.RELEASE_BATCH: frozenset({R.PHARMACIST}),
     Action.RUN_BATCH: frozenset({R.TECHNICIAN, R.PHARMACIST}),
+    Action.RECORD_QC_RESULT: frozenset({R.QC_ANALYST, R.PHARMACIST}),
+    Action.REVIEW_BATCH_AUDIT_TRAIL: frozenset({R.PHARMACIST, R.QA_REVIEWER}),
+    # An orderer sees only their own hospital's stock (scoped by the queries).
+    Action.VIEW_STOCK: ALL_ROLES - {R.ADMINISTRATOR},
+    Action.MANAGE_STOCK: frozenset({R.PHARMACIST, R.TECHNICIAN}),
+    Action.PRINT_LABELS: frozenset({R.PHARMACIST, R.TECHNICIAN}),
+    Action.PLACE_ORDER: frozenset({R.ORDERER}),
+    Action.RECEIVE_DELIVERY: frozenset({R.ORDERER}),
+    Action.RECALL_LOT: frozenset({R.PHARMACIST, R.QA_REVIEWER}),
+    Action.VIEW_SUPPLY: PRODUCTION_STAFF,
+    Action.IMPORT_SUPPLY_DATA: frozenset({R.PHARMACIST, R.QA_REVIEWER}),
+    Action.PLAN_PRODUCTION: frozenset({R.PHARMACIST}),
 }
 
 

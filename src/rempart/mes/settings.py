@@ -31,6 +31,12 @@ INSTALLED_APPS = [
     "rempart.mes.batches",
     "rempart.mes.machine",
     "rempart.mes.supply",
+    "rempart.mes.qc",
+    "rempart.mes.release",
+    "rempart.mes.records",
+    "rempart.mes.labels",
+    "rempart.mes.stock",
+    "rempart.mes.planboard",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

@@ -14,6 +14,12 @@ from ninja.security import django_auth
 from rempart.mes.api import accounts, audit, catalog
 from rempart.mes.api import batches as batches_api
 from rempart.mes.api.errors import install_handlers
+from rempart.mes.labels.api import router as labels_router
+from rempart.mes.planboard.api import router as planboard_router
+from rempart.mes.qc.api import router as qc_router
+from rempart.mes.records.api import router as records_router
+from rempart.mes.release.api import router as release_router
+from rempart.mes.stock.api import router as stock_router
 
 api = NinjaAPI(
     title="rempart MES",
@@ -27,3 +33,9 @@ api.add_router("/", accounts.router)
 api.add_router("/", catalog.router)
 api.add_router("/", audit.router)
 api.add_router("/", batches_api.router)
+api.add_router("/", qc_router)
+api.add_router("/", release_router)
+api.add_router("/", records_router)
+api.add_router("/", labels_router)
+api.add_router("/", stock_router)
+api.add_router("/", planboard_router)

@@ -123,6 +123,11 @@ class MasterRecord(models.Model):
     ipc_every_vials = models.PositiveIntegerField()
     endotoxin_units = models.PositiveIntegerField()
     retention_units = models.PositiveIntegerField()
+    visual_inspection_units = models.PositiveIntegerField(default=20)
+    assay_units = models.PositiveIntegerField(default=2)
+    sterility_incubation_days = models.PositiveIntegerField(default=14)
+    #: Vials the batch-end reconciliation may leave unaccounted without a deviation.
+    reconciliation_tolerance_vials = models.PositiveIntegerField(default=0)
     # Validated envelope of the last media fill.
     batch_duration_h = models.DecimalField(max_digits=5, decimal_places=2)
     envelope_max_batch_vials = models.PositiveIntegerField()
@@ -161,6 +166,10 @@ class MasterRecord(models.Model):
         "ipc_every_vials",
         "endotoxin_units",
         "retention_units",
+        "visual_inspection_units",
+        "assay_units",
+        "sterility_incubation_days",
+        "reconciliation_tolerance_vials",
         "batch_duration_h",
         "envelope_max_batch_vials",
         "envelope_max_duration_h",

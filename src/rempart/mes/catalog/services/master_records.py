@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from rempart.domain import master_record as rules
 from rempart.domain.errors import DomainError, InvalidTransition
@@ -45,6 +45,10 @@ CONTENT_FIELDS: dict[str, type] = {
     "ipc_every_vials": int,
     "endotoxin_units": int,
     "retention_units": int,
+    "visual_inspection_units": int,
+    "assay_units": int,
+    "sterility_incubation_days": int,
+    "reconciliation_tolerance_vials": int,
     "batch_duration_h": Decimal,
     "envelope_max_batch_vials": int,
     "envelope_max_duration_h": Decimal,
@@ -131,6 +135,12 @@ def _fresh(record: MasterRecord) -> MasterRecord:
     )
 
 
+def _defaulted(name: str) -> bool:
+    """Fields added after version 1 of the format have a default a draft may keep."""
+    field = MasterRecord._meta.get_field(name)
+    return isinstance(field, models.Field) and field.has_default()
+
+
 def create_draft(
     user: User, product: Product, content: dict[str, Any], request_id: str = ""
 ) -> MasterRecord:
@@ -139,7 +149,7 @@ def create_draft(
     values = parse_content(content)
     latest = MasterRecord.objects.filter(product=product).order_by("-version").first()
     base = {name: getattr(latest, name) for name in CONTENT_FIELDS} if latest else {}
-    missing = [n for n in CONTENT_FIELDS if n not in base and n not in values]
+    missing = [n for n in CONTENT_FIELDS if n not in base and n not in values and not _defaulted(n)]
     if missing:
         raise Refused("this field is required", field=missing[0])
     record = MasterRecord(

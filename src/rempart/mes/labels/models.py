@@ -1,0 +1,3 @@
+"""Models of the labels app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models of the planboard app."""
+
+from __future__ import annotations

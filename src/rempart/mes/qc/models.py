@@ -1,0 +1,3 @@
+"""Models of the qc app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models of the records app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models of the release app."""
+
+from __future__ import annotations

@@ -1,0 +1,77 @@
+"""Opening a lot in quarantine and moving it between statuses (the only writers of `Lot`).
+
+Release, rejection, recall and expiry all come through `move_lot`; callers run it inside
+their own `audited_write` so that a batch decision and its lot move are one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rempart.domain.errors import DomainError
+from rempart.domain.lot import LotStatus, lot_transition
+from rempart.mes.audit.context import Actor, audited_write
+from rempart.mes.batches.models import Batch
+from rempart.mes.core.errors import Conflict, Refused
+from rempart.mes.stock.models import Lot, LotEvent
+
+
+def open_quarantine_lot(
+    actor: Actor,
+    batch: Batch,
+    *,
+    quantity_vials: int,
+    fill_date: date,
+    expected_release_date: date | None,
+) -> Lot:
+    """The batch's lot, in quarantine; opening it twice returns the one already open."""
+    existing = Lot.objects.filter(batch=batch).first()
+    if existing is not None:
+        return existing
+    if len(batch.batch_number) > 20:
+        raise Refused("a lot number has at most 20 characters (GS1 AI 10)", field="batch_number")
+    if quantity_vials < 0:
+        raise Refused("the quantity cannot be negative", field="quantity_vials")
+    with audited_write(actor, reason="lot opened in quarantine"):
+        lot = Lot.objects.create(
+            batch=batch,
+            lot_number=batch.batch_number,
+            quantity_vials=quantity_vials,
+            fill_date=fill_date,
+            expected_release_date=expected_release_date,
+        )
+        LotEvent.objects.create(lot=lot, target=LotStatus.QUARANTINE, actor=actor.printed_name)
+    return lot
+
+
+def move_lot(
+    actor: Actor,
+    lot: Lot,
+    target: LotStatus,
+    *,
+    reason: str = "",
+    expiry_date: date | None = None,
+) -> Lot:
+    """One checked status change, recorded as a `LotEvent`. A release needs `expiry_date`."""
+    try:
+        step = lot_transition(LotStatus(lot.status), target, reason)
+    except DomainError as exc:
+        raise Conflict(exc.message, field=exc.field or "status") from None
+    changes: dict[str, object] = {"status": step.target.value}
+    if step.target is LotStatus.RELEASED:
+        if expiry_date is None:
+            raise Refused("a released lot needs its expiry date", field="expiry_date")
+        changes["expiry_date"] = expiry_date
+    with audited_write(actor, reason=step.reason or f"lot {step.source} → {step.target}"):
+        updated = Lot.objects.filter(pk=lot.pk, status=step.source.value).update(**changes)
+        if updated != 1:
+            raise Conflict(f"lot {lot.lot_number} changed meanwhile; reload it", field="status")
+        LotEvent.objects.create(
+            lot=lot,
+            source=step.source.value,
+            target=step.target.value,
+            reason=step.reason,
+            actor=actor.printed_name,
+        )
+    lot.refresh_from_db()
+    return lot
