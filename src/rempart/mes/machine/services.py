@@ -40,6 +40,7 @@ from rempart.mes.machine.models import (
     Reconciliation,
     VialRecord,
 )
+from rempart.mes.qc import hooks as qc_hooks
 from rempart.mes.quality.services import record_deviation
 
 INGEST_REASON = "machine journal ingestion"
@@ -216,6 +217,7 @@ def _reconcile(line_id: str, entry: dict[str, Any], batch_number: str, when: dat
     batch = Batch.objects.filter(batch_number=batch_number).first()
     if batch is not None and batch.state == BatchState.FILLING.value:
         move(ingester(line_id), batch, BatchState.FILLED, reason=f"line: {data.get('reason')}")
+        qc_hooks.batch_filled(ingester(line_id), batch, rec)
     return opened
 
 
