@@ -10,6 +10,7 @@ export REMPART_ENV=test DJANGO_ALLOW_ASYNC_UNSAFE=true
 unset REMPART_DATABASE_URL
 
 scripts/ensure-chromium.sh
+scripts/ensure-libdmtx.sh
 # shellcheck source=scripts/pg-throwaway.sh
 source scripts/pg-throwaway.sh
 pg_start
