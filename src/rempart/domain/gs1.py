@@ -92,3 +92,52 @@ class VialIdentity:
     def human_readable(self) -> str:
         """The HRI under the symbol: (01)…(17)…(10)…(21)…"""
         return f"(01){self.gtin}(17){format_expiry(self.expiry)}(10){self.lot}(21){self.serial}"
+
+
+#: Serials are the vial sequence, zero-padded: unique within the lot, sortable as text.
+SERIAL_WIDTH = 6
+
+
+def serial_for(vial_sequence: int) -> str:
+    """AI (21) of a vial: its sequence in the batch, zero-padded to `SERIAL_WIDTH` digits."""
+    if isinstance(vial_sequence, bool) or not isinstance(vial_sequence, int):
+        raise InvalidValue(
+            f"a vial sequence is a whole number, got {vial_sequence!r}", field="serial"
+        )
+    if not 1 <= vial_sequence < 10**SERIAL_WIDTH:
+        raise InvalidValue(
+            f"vial sequence {vial_sequence} is outside 1-{10**SERIAL_WIDTH - 1}", field="serial"
+        )
+    return str(vial_sequence).zfill(SERIAL_WIDTH)
+
+
+def sequence_from_serial(serial: str) -> int:
+    """The vial sequence a serial stands for (the inverse of `serial_for`)."""
+    value = serial.strip()
+    if not (value.isdigit() and value.isascii()) or int(value) < 1:
+        raise InvalidValue(f"a vial serial is a positive number, got {serial!r}", field="serial")
+    return int(value)
+
+
+def internal_gtin(company_prefix: str, item_reference: str) -> str:
+    """The hospital's own 13-digit code (as a GTIN-14 with a leading 0): the company prefix,
+    then the item reference zero-padded to fill 12 digits, then the check digit.
+
+    Unlike `internal_product_code`, the prefix keeps its place at the front, so a restricted
+    circulation prefix (GS1 prefixes 040-049: numbers used only within a company) stays
+    recognisable to a scanner.
+    """
+    prefix = company_prefix.strip()
+    item = item_reference.strip()
+    if not (prefix.isdigit() and prefix.isascii() and 2 <= len(prefix) <= 11):
+        raise InvalidValue(
+            f"a company prefix has 2 to 11 digits, got {prefix!r}", field="company_prefix"
+        )
+    room = 12 - len(prefix)
+    if not (item.isdigit() and item.isascii()) or len(item.lstrip("0") or "0") > room:
+        raise InvalidValue(
+            f"the item reference must be at most {room} digits after prefix {prefix}, got {item!r}",
+            field="item_reference",
+        )
+    body = prefix + item.lstrip("0").rjust(room, "0")
+    return "0" + body + str(gs1_check_digit(body))
