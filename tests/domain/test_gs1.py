@@ -79,3 +79,41 @@ def test_element_string_parses_back_with_biip() -> None:
     assert parsed.gs1_message is not None
     values = {e.ai.ai: e.value for e in parsed.gs1_message.element_strings}
     assert values == {"01": "06291041500213", "17": "270531", "10": "L26-0412", "21": "000123"}
+
+
+def test_serials_are_zero_padded_and_reversible() -> None:
+    from rempart.domain.gs1 import sequence_from_serial, serial_for
+
+    assert serial_for(1) == "000001"
+    assert serial_for(999_999) == "999999"
+    assert sequence_from_serial(serial_for(8000)) == 8000
+    for bad_seq in (0, -3, 1_000_000, True):
+        with pytest.raises(InvalidValue) as caught:
+            serial_for(bad_seq)
+        assert caught.value.field == "serial"
+    for bad_serial in ("", "000000", "12a", "٣"):
+        with pytest.raises(InvalidValue):
+            sequence_from_serial(bad_serial)
+
+
+def test_internal_gtin_keeps_the_prefix_in_front_and_agrees_with_biip() -> None:
+    from rempart.domain.gs1 import internal_gtin
+
+    code = internal_gtin("040", "12")
+    assert code[:13] == "0040000000012"
+    assert Gtin.parse(code).check_digit == int(code[-1])
+    assert validate_gtin14(code) == code
+    with pytest.raises(InvalidValue) as caught:
+        internal_gtin("4", "1")
+    assert caught.value.field == "company_prefix"
+    with pytest.raises(InvalidValue) as caught:
+        internal_gtin("040", "1234567890")
+    assert caught.value.field == "item_reference"
+
+
+@pytest.mark.parametrize("field", ["lot", "serial"])
+def test_parentheses_are_refused_in_lot_and_serial(field: str) -> None:
+    values = {"lot": "ROC-1", "serial": "000001", field: "A(1)"}
+    with pytest.raises(InvalidValue, match="parentheses") as caught:
+        VialIdentity("06291041500213", date(2026, 7, 4), values["lot"], values["serial"])
+    assert caught.value.field == field

@@ -67,6 +67,12 @@ def _check_text(value: str, field: str, max_length: int) -> str:
         raise InvalidValue(f"at most {max_length} characters, got {len(value)}", field=field)
     if not CSET82.match(value):
         raise InvalidValue(f"characters outside GS1 set 82 in {value!r}", field=field)
+    if "(" in value or ")" in value:
+        # Set 82 allows them, but the human-readable "(10)…(21)…" form would then be ambiguous
+        # for a person typing it and for parsers reading it back.
+        raise InvalidValue(
+            f"no parentheses in {value!r}: the printed text would be ambiguous", field=field
+        )
     return value
 
 

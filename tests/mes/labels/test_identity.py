@@ -106,7 +106,7 @@ def test_scans_and_typed_codes_parse_to_the_same_identity(scanned: str) -> None:
         (f"01{GTIN}17260704" + "10ROC-26-001", "serial", r"no serial \(21\)"),
         (f"01{GTIN[:-1]}2" + f"1726070410ROC{GS}21000007", "gtin", "check digit"),
         (f"01{GTIN}17261304" + f"10ROC{GS}21000007", "scan", r"\(17\)"),
-        (f"01{GTIN}17260700" + f"10ROC{GS}21000007", "expiry", r"expiry \(17\) 260700"),
+        (f"01{GTIN}17260704" + f"10R(C{GS}21000007", "lot", "no parentheses"),
         ("]d1" + ELEMENTS, "scan", "not a GS1 code"),
         (f"(01){GTIN}(17)260704(10)ROC", "serial", r"no serial \(21\)"),
         (f"(01){GTIN}(17)260704(10)ROC(21)", "serial", r"no serial \(21\)"),
@@ -120,3 +120,8 @@ def test_malformed_scans_are_refused_naming_what_is_wrong(
         parse_scan(scanned)
     assert caught.value.field == field
     assert GS not in caught.value.message  # the separator is shown as <GS>, never raw
+
+
+def test_a_day_00_expiry_from_another_producer_reads_as_the_last_day_of_the_month() -> None:
+    scanned = parse_scan(f"01{GTIN}17260700" + f"10ROC-26-001{GS}21000007")
+    assert scanned.expiry == date(2026, 7, 31)

@@ -124,6 +124,7 @@ def parse_scan(text: str) -> VialIdentity:
             raise Refused(f"scan: not a GS1 code ({why}) in {shown(raw)}", field="scan")
         message = result.gs1_message
     found: dict[str, str] = {}
+    dates: dict[str, date] = {}
     for element in message.element_strings:
         ai = element.ai.ai
         if ai in found:
@@ -133,6 +134,8 @@ def parse_scan(text: str) -> VialIdentity:
         if ai == "01" and element.gtin_error:
             raise Refused(f"scan: {element.gtin_error} in {shown(raw)}", field="gtin")
         found[ai] = element.value
+        if element.date is not None:
+            dates[ai] = element.date  # GS1 century window; DD=00 is the month's last day
     for ai, label in _FIELDS.items():
         if ai not in found:
             raise Refused(f"scan: no {label} in {shown(raw)}", field=_FIELD_NAMES[ai])
@@ -140,18 +143,12 @@ def parse_scan(text: str) -> VialIdentity:
     if extra:
         names = ", ".join(f"({ai})" for ai in extra)
         raise Refused(f"scan: unexpected {names} on a vial code in {shown(raw)}", field="scan")
-    expiry = _expiry(found["17"], raw)
+    expiry = dates.get("17")
+    if expiry is None:
+        raise Refused(
+            f"scan: expiry (17) {found['17']} is not a date in {shown(raw)}", field="expiry"
+        )
     try:
         return VialIdentity(found["01"], expiry, found["10"], found["21"])
     except DomainError as exc:
         raise Refused(f"scan: {exc.message} in {shown(raw)}", field=exc.field) from None
-
-
-def _expiry(value: str, raw: str) -> date:
-    """(17) as written on our labels: YYMMDD in 20YY with the exact day (never DD=00)."""
-    try:
-        return date(2000 + int(value[0:2]), int(value[2:4]), int(value[4:6]))
-    except ValueError:
-        raise Refused(
-            f"scan: expiry (17) {value} is not a date in {shown(raw)}", field="expiry"
-        ) from None
