@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pyotp
 import pytest
@@ -91,3 +92,8 @@ def serve_twin(drop_sequences: frozenset[int] = frozenset()) -> Iterator[ServedT
 @pytest.fixture
 def twin() -> Iterator[ServedTwin]:
     yield from serve_twin()
+
+
+@pytest.fixture(autouse=True)
+def _batch_urls(settings: Any) -> None:
+    settings.ROOT_URLCONF = "tests.mes.batches.urls"

@@ -1,5 +1,6 @@
-"""End to end over OPC UA on loopback: order → clearance → send to the line → the twin
-fills → ingestion (the database sink behind `catch_up`) → FILLED, reconciled, every vial.
+"""End to end over OPC UA on loopback: line state → order → preparation (every step
+performed and verified) → clearance → send to the line → the twin fills → ingestion (the
+database sink behind `catch_up`) → FILLED, reconciled, every vial.
 
 Fault tests: ingestion stopped mid-batch and restarted with a fresh sink; the whole journal
 ingested twice; a range of entries the server never returns (a true data gap)."""
@@ -12,7 +13,8 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from rempart.mes.batches.models import Batch, BatchEvent
+from rempart.mes.batches.models import Batch, BatchEvent, ComponentLot
+from rempart.mes.batches.preparation import compounding_sheet
 from rempart.mes.batches.services import (
     create_batch_order,
     schedule_batch,
@@ -28,6 +30,7 @@ from rempart.opcua.client import LineClient, SyncReport, catch_up
 from tests.mes.conftest import PASSWORD, World
 
 from .conftest import ServedTwin, serve_twin, totp
+from .factories import line_ready, prepare
 from .test_orders import PLANNED
 
 QUANTITY = 30
@@ -39,6 +42,7 @@ pytestmark = pytest.mark.usefixtures("sqlite_flush_guard")
 
 def ready_batch(world: World, record: MasterRecord, endpoint: str) -> Batch:
     tech, pharma = world.users["technician"], world.users["pharmacist"]
+    line_ready(world)
     batch = create_batch_order(
         tech,
         batch_number="E2E-001",
@@ -46,7 +50,7 @@ def ready_batch(world: World, record: MasterRecord, endpoint: str) -> Batch:
         quantity_vials=QUANTITY,
         planned_start=PLANNED,
     )
-    batch = schedule_batch(tech, batch)
+    batch = schedule_batch(tech, prepare(world, batch))
     sign_line_clearance(
         tech, batch, meaning="performed", password=PASSWORD, totp_code=totp(tech), checks="ok"
     )
@@ -112,6 +116,20 @@ def test_a_batch_runs_from_order_to_filled_with_every_record(
     assert MachineEvent.objects.count() == second.last_sequence
     assert open_deviations_for("E2E-001") == []
     assert open_gaps_for("E2E-001") == []
+    # The preparation and line state are on the record: every step signed twice, the four
+    # component lots, the decontamination and format parts the batch was sent with.
+    sheet = compounding_sheet(batch)
+    assert sheet.complete
+    assert [len(s.signatures) for s in sheet.steps] == [2, 2, 2, 2, 2]
+    assert sorted(ComponentLot.objects.filter(batch=batch).values_list("role", flat=True)) == [
+        "api",
+        "caps",
+        "diluent",
+        "vials",
+    ]
+    batch.refresh_from_db()
+    assert batch.decontamination_id is not None
+    assert batch.format_parts_id is not None
 
     # Replays change nothing: the follower again, then the whole journal by hand.
     assert ingest(twin.endpoint).entries_stored == 0
@@ -128,6 +146,8 @@ def test_a_batch_runs_from_order_to_filled_with_every_record(
     assert "none found" in page  # no release blocker from the record so far
     assert "line_clearance" in page
     assert "verified" in page
+    assert 'id="ipc-chart"' in page
+    assert "LOT-api" in page
     dashboard = pages.get("/line/")
     assert dashboard.status_code == 200
     assert "<polyline" in dashboard.content.decode()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from rempart.mes.batches.models import Batch, BatchEvent
+from rempart.mes.batches.models import Batch, BatchEvent, Decontamination
 from rempart.mes.batches.services import (
     clearance_verified,
     create_batch_order,
@@ -18,11 +18,15 @@ from rempart.mes.core.errors import Conflict, NotPermitted, Refused
 from tests.mes.conftest import PASSWORD, World
 
 from .conftest import totp
+from .factories import line_ready, prepare
 
 PLANNED = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
 def order(world: World, record: MasterRecord, quantity: int = 600, number: str = "B-1") -> Batch:
+    """An order on a line with a valid decontamination and format parts (made if missing)."""
+    if not Decontamination.objects.exists():
+        line_ready(world)
     return create_batch_order(
         world.users["technician"],
         batch_number=number,
@@ -91,7 +95,7 @@ def test_line_clearance_is_performed_then_verified_by_another_person(
     world: World, twin_record: MasterRecord
 ) -> None:
     tech, pharma = world.users["technician"], world.users["pharmacist"]
-    batch = schedule_batch(tech, order(world, twin_record))
+    batch = schedule_batch(tech, prepare(world, order(world, twin_record)))
     sign_line_clearance(
         tech,
         batch,

@@ -13,9 +13,69 @@ from django.db.models.functions import Now
 
 from rempart.domain.batch import BatchState
 from rempart.mes.audit.registry import audited
-from rempart.mes.catalog.models import MasterRecord, Product
+from rempart.mes.catalog.models import MasterRecord, Product, VialFormat
 
 STATE_CHOICES = [(s.value, s.value.replace("_", " ")) for s in BatchState]
+
+
+@audited()
+class Decontamination(models.Model):
+    """A decontamination cycle of the line's isolator (VHP), signed performed then verified
+    by a second person; it holds the line ready for batches until `valid_until`."""
+
+    line_id = models.CharField(max_length=40, default="LINE-1")
+    method = models.CharField(max_length=20, default="VHP")
+    cycle_id = models.CharField(max_length=60, unique=True)
+    done_at = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ("-done_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.cycle_id}"
+
+    def signed_content(self) -> dict[str, str | int | None]:
+        return {
+            "line_id": self.line_id,
+            "method": self.method,
+            "cycle_id": self.cycle_id,
+            "done_at": self.done_at.isoformat(),
+            "valid_until": self.valid_until.isoformat(),
+        }
+
+
+@audited()
+class FormatPartsSet(models.Model):
+    """A set of format parts (needles, guides, star wheels) for one vial format, cleaned and
+    sterilised; signed performed then verified; usable until `valid_until`."""
+
+    set_code = models.CharField(max_length=60, unique=True)
+    line_id = models.CharField(max_length=40, default="LINE-1")
+    vial_format = models.ForeignKey(VialFormat, on_delete=models.PROTECT, related_name="+")
+    cleaned_at = models.DateTimeField()
+    sterilised_at = models.DateTimeField()
+    sterilisation_cycle = models.CharField(max_length=60, blank=True, default="")
+    valid_until = models.DateTimeField()
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ("-sterilised_at", "-id")
+
+    def __str__(self) -> str:
+        return f"format parts {self.set_code}"
+
+    def signed_content(self) -> dict[str, str | int | None]:
+        return {
+            "set_code": self.set_code,
+            "line_id": self.line_id,
+            "vial_format_id": self.vial_format_id,
+            "cleaned_at": self.cleaned_at.isoformat(),
+            "sterilised_at": self.sterilised_at.isoformat(),
+            "sterilisation_cycle": self.sterilisation_cycle,
+            "valid_until": self.valid_until.isoformat(),
+        }
 
 
 @audited()
@@ -28,6 +88,13 @@ class Batch(models.Model):
     line_id = models.CharField(max_length=40, default="LINE-1")
     state = models.CharField(max_length=20, choices=STATE_CHOICES, default=BatchState.PLANNED)
     held_from = models.CharField(max_length=20, choices=STATE_CHOICES, blank=True, default="")
+    #: The line state the batch was sent to the line with (set by `send_to_line`).
+    decontamination = models.ForeignKey(
+        Decontamination, on_delete=models.PROTECT, null=True, blank=True, related_name="batches"
+    )
+    format_parts = models.ForeignKey(
+        FormatPartsSet, on_delete=models.PROTECT, null=True, blank=True, related_name="batches"
+    )
     ordered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -92,3 +159,64 @@ class LineClearance(models.Model):
 
     def signed_content(self) -> dict[str, str | int | None]:
         return {"batch_id": self.batch_id, "checks": self.checks}
+
+
+@audited()
+class PreparationStep(models.Model):
+    """One step of the compounding sheet (`rempart.domain.preparation.STEPS`), created when
+    it is performed (signature "performed") and then signed "verified" by a second person."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="preparation")
+    step = models.CharField(max_length=20)
+    position = models.PositiveSmallIntegerField()
+    #: The compounding step: API weighed (mg) and bulk volume made up (mL).
+    api_mg = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    volume_ml = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    #: Observations of the person who performed it.
+    comment = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ("batch", "position")
+        constraints = (
+            models.UniqueConstraint(fields=("batch", "step"), name="preparation_step_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.step}"
+
+    def signed_content(self) -> dict[str, str | int | None]:
+        lot = ComponentLot.objects.filter(step=self).first()
+        return {
+            "batch_id": self.batch_id,
+            "step": self.step,
+            "comment": self.comment,
+            "api_mg": None if self.api_mg is None else f"{self.api_mg.normalize():f}",
+            "volume_ml": None if self.volume_ml is None else f"{self.volume_ml.normalize():f}",
+            "component": None if lot is None else f"{lot.item_code}|{lot.lot_number}|{lot.expiry}",
+        }
+
+
+@audited()
+class ComponentLot(models.Model):
+    """A component lot used by a batch (API, diluent, vials, caps), identified by scanning
+    at preparation: the backward traceability of the batch (stock reads it)."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="component_lots")
+    step = models.OneToOneField(
+        PreparationStep, on_delete=models.PROTECT, related_name="component_lot"
+    )
+    role = models.CharField(max_length=20)
+    item_code = models.CharField(max_length=80)
+    lot_number = models.CharField(max_length=40)
+    expiry = models.DateField()
+    recorded_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ("batch", "id")
+        constraints = (
+            models.UniqueConstraint(fields=("batch", "role"), name="component_lot_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.item_code} lot {self.lot_number}"

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_CEILING, Decimal
 
 from rempart.domain.batch import BatchState, transition
 from rempart.domain.errors import DomainError
 from rempart.domain.master_record import MasterRecordState, check_envelope
 from rempart.domain.qualification import for_aseptic_step
-from rempart.domain.roles import Action
+from rempart.domain.roles import Action, Role
 from rempart.domain.signatures import Meaning
 from rempart.mes.accounts.models import User
 from rempart.mes.accounts.permissions import require
 from rempart.mes.accounts.services import actor_for
 from rempart.mes.audit.context import Actor, audited_write
+from rempart.mes.batches.line_state import check_line_ready
 from rempart.mes.batches.models import Batch, BatchEvent, LineClearance
+from rempart.mes.batches.preparation import preparation_complete
 from rempart.mes.catalog.models import MasterRecord
 from rempart.mes.core.errors import Conflict, NotPermitted, Refused
 from rempart.mes.signatures.services import (
@@ -75,12 +77,15 @@ def create_batch_order(
     quantity_vials: int,
     planned_start: datetime,
     line_id: str = "LINE-1",
+    now: datetime | None = None,
     request_id: str = "",
 ) -> Batch:
     """Order a batch of an approved master-record version (kept exactly).
 
     Refused, changing nothing, when the quantity or the expected duration (quantity ÷ 600
-    vials/h) falls outside the envelope validated by the last media fill.
+    vials/h) falls outside the envelope validated by the last media fill, or when the line
+    has no valid decontamination (`decontamination`) or no valid format parts set for the
+    product's vial format (`format_parts`).
     """
     require(user, Action.RUN_BATCH)
     number = batch_number.strip()
@@ -105,6 +110,7 @@ def create_batch_order(
     except DomainError as exc:
         field = "quantity_vials" if exc.field == "batch_size_vials" else "expected_duration_h"
         raise Refused(f"outside the validated envelope: {exc.message}", field=field) from None
+    check_line_ready(line_id, master_record.product.vial_format, now or datetime.now(UTC))
     if Batch.objects.filter(batch_number=number).exists():
         raise Conflict(f"batch {number} already exists", field="batch_number")
     actor = actor_for(user, request_id)
@@ -138,8 +144,9 @@ def sign_line_clearance(
     checks: str = "",
     request_id: str = "",
 ) -> LineClearance:
-    """Line clearance: "performed" (on a SCHEDULED batch, with the checks done; moves it to
-    LINE_CLEARANCE), then "verified" by a second qualified person."""
+    """Line clearance: "performed" (on a SCHEDULED batch whose preparation is complete, with
+    the checks done; moves it to LINE_CLEARANCE), then "verified" by a second qualified
+    person."""
     require(user, Action.RUN_BATCH)
     chosen = check_signer_may_sign(
         user,
@@ -154,6 +161,11 @@ def sign_line_clearance(
             raise Refused("list the clearance checks done", field="checks")
         if batch.state != BatchState.SCHEDULED.value:
             raise Conflict(f"{batch} is {batch.state}, not scheduled", field="state")
+        if not preparation_complete(batch):
+            raise Conflict(
+                "the preparation is not complete (every step performed and verified)",
+                field="preparation",
+            )
         with audited_write(actor, reason="line clearance performed"):
             clearance = LineClearance.objects.create(batch=batch, checks=checks.strip())
             write_signature(user, clearance, Meaning.PERFORMED, comment="line clearance")
@@ -203,9 +215,10 @@ def send_to_line(
 ) -> Batch:
     """`LoadBatch` then `Start` on the line over OPC UA, then LINE_CLEARANCE → FILLING.
 
-    Preconditions: the batch is in LINE_CLEARANCE with its clearance performed and verified.
-    A refusal or an unreachable line raises `Refused` with the line's message, and the batch
-    stays in LINE_CLEARANCE.
+    Preconditions: the batch is in LINE_CLEARANCE with its clearance performed and verified,
+    and the line holds a valid decontamination and format parts set for the product's vial
+    format (recorded on the batch). A refusal or an unreachable line raises `Refused` with
+    the line's message, and the batch stays in LINE_CLEARANCE.
     """
     require(user, Action.RUN_BATCH)
     if batch.state != BatchState.LINE_CLEARANCE.value:
@@ -213,6 +226,7 @@ def send_to_line(
     if not clearance_verified(batch):
         raise Conflict("the line clearance is not signed and verified", field="clearance")
     product = batch.product
+    decon, parts = check_line_ready(batch.line_id, product.vial_format, datetime.now(UTC))
     line = (line_factory or LineClient)(endpoint)
     try:
         asyncio.run(_load_and_start(line, batch, product.code, product.vial_format.code))
@@ -220,4 +234,34 @@ def send_to_line(
         raise Refused(f"the line refused {exc.command}: {exc.message}", field="line") from None
     except CONNECTION_ERRORS as exc:
         raise Refused(f"the line at {endpoint} is unreachable ({exc})", field="line") from None
-    return move(actor_for(user, request_id), batch, BatchState.FILLING, reason="sent to the line")
+    actor = actor_for(user, request_id)
+    with audited_write(actor, reason="sent to the line"):
+        Batch.objects.filter(pk=batch.pk).update(decontamination=decon, format_parts=parts)
+        return move(actor, batch, BatchState.FILLING, reason="sent to the line")
+
+
+#: Who may put a batch on hold (production, QA) and who may lift a hold (pharmacist, QA).
+HOLDERS = frozenset({Role.TECHNICIAN, Role.PHARMACIST, Role.QA_REVIEWER})
+HOLD_LIFTERS = frozenset({Role.PHARMACIST, Role.QA_REVIEWER})
+
+
+def hold_batch(user: User, batch: Batch, reason: str, request_id: str = "") -> Batch:
+    """Any live state → ON_HOLD, with a reason (the state held from is kept)."""
+    require(user, Action.VIEW_MASTER_RECORDS)
+    if user.role not in HOLDERS:
+        raise NotPermitted(f"a {user.role} may not put a batch on hold", field="user")
+    if not reason.strip():
+        raise Refused("say why the batch is put on hold", field="reason")
+    return move(actor_for(user, request_id), batch, BatchState.ON_HOLD, reason=reason)
+
+
+def release_hold(user: User, batch: Batch, reason: str, request_id: str = "") -> Batch:
+    """ON_HOLD → the state it was held from, with a reason; a pharmacist or QA decides."""
+    require(user, Action.VIEW_MASTER_RECORDS)
+    if user.role not in HOLD_LIFTERS:
+        raise NotPermitted(f"a {user.role} may not lift a hold", field="user")
+    if batch.state != BatchState.ON_HOLD.value or not batch.held_from:
+        raise Conflict(f"{batch} is {batch.state}, not on hold", field="state")
+    if not reason.strip():
+        raise Refused("say why the hold is lifted", field="reason")
+    return move(actor_for(user, request_id), batch, BatchState(batch.held_from), reason=reason)

@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from rempart.domain.roles import Role
+from rempart.domain.roles import Action, Role
 from rempart.domain.signatures import Meaning
 from rempart.mes.accounts.models import User
+from rempart.mes.accounts.permissions import require
 from rempart.mes.accounts.services import actor_for
 from rempart.mes.audit.context import Actor, audited_write
+from rempart.mes.batches.models import Batch
 from rempart.mes.core.errors import Conflict, NotPermitted, Refused
 from rempart.mes.quality.models import CLASSIFICATIONS, SOURCES, Deviation, DeviationBatch
 from rempart.mes.signatures.services import check_signer_may_sign, write_signature
@@ -60,6 +62,41 @@ def record_deviation(
             for number in sorted(set(batch_numbers) - linked)
         )
     return deviation
+
+
+def open_deviation(
+    user: User,
+    *,
+    title: str,
+    description: str,
+    classification: str,
+    batch_numbers: Iterable[str],
+    request_id: str = "",
+) -> Deviation:
+    """A person opens a deviation by hand (source "manual") on the batches it concerns; each
+    batch number must be a batch ordered here. Production staff and QA may."""
+    require(user, Action.VIEW_MASTER_RECORDS)
+    numbers = sorted({n.strip() for n in batch_numbers if n.strip()})
+    if not numbers:
+        raise Refused("name at least one batch concerned", field="batch_numbers")
+    known = set(
+        Batch.objects.filter(batch_number__in=numbers).values_list("batch_number", flat=True)
+    )
+    unknown = [n for n in numbers if n not in known]
+    if unknown:
+        raise Refused(f"no batch {', '.join(unknown)}", field="batch_numbers")
+    if not description.strip():
+        raise Refused("describe what happened", field="description")
+    if len(title.strip()) > 200:
+        raise Refused("a title has at most 200 characters", field="title")
+    return record_deviation(
+        actor_for(user, request_id),
+        title=title,
+        description=description,
+        source="manual",
+        batch_numbers=numbers,
+        classification=classification,
+    )
 
 
 def close_deviation(
