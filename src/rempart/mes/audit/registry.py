@@ -4,6 +4,10 @@ A later app registers its GMP model in one line, `@audited()` on the class; the 
 installed after every `migrate` (see `apps.py`) and checked at start-up, before every audited
 write and by /health. Every audited table refuses DELETE (records are never deleted,
 DOMAIN.md §6 item 12); `append_only=True` refuses UPDATE too (signatures).
+
+`@guarded()` is for a high-volume append-only table whose rows are sealed another way (the
+line's journal, sealed per page by an audited digest: decision note 0011): the database
+refuses UPDATE and DELETE on it, but its inserts are not captured field by field.
 """
 
 from __future__ import annotations
@@ -55,6 +59,25 @@ def audited(*, redacted: tuple[str, ...] = (), append_only: bool = False) -> Cal
         return model
 
     return register
+
+
+_GUARDED: dict[str, type[models.Model]] = {}
+
+
+def guarded() -> Callable[[M], M]:
+    """Class decorator: the model's table refuses UPDATE and DELETE (append-only), without
+    field-by-field capture of its inserts; something audited must seal its rows (0011)."""
+
+    def register(model: M) -> M:
+        _GUARDED[model._meta.label] = model
+        return model
+
+    return register
+
+
+def guarded_tables() -> list[str]:
+    """Guard-only tables, in a stable order."""
+    return sorted(m._meta.db_table for m in _GUARDED.values())
 
 
 def specs() -> list[AuditSpec]:

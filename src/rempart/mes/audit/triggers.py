@@ -13,7 +13,7 @@ import re
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from rempart.mes.audit import postgresql, sqlite
-from rempart.mes.audit.registry import AUDIT_TABLE, specs
+from rempart.mes.audit.registry import AUDIT_TABLE, guarded_tables, specs
 
 APPEND_ONLY = "append-only"
 NO_DELETE = "GMP records are never deleted"
@@ -21,11 +21,11 @@ NO_DELETE = "GMP records are never deleted"
 
 def expected(vendor: str) -> dict[str, str]:
     """Trigger name → CREATE TRIGGER statement, for every trigger the registry requires."""
-    return dict(_expected(vendor, len(specs())))
+    return dict(_expected(vendor, len(specs()), len(guarded_tables())))
 
 
 @functools.lru_cache(maxsize=8)
-def _expected(vendor: str, registered: int) -> tuple[tuple[str, str], ...]:
+def _expected(vendor: str, registered: int, guarded: int) -> tuple[tuple[str, str], ...]:
     # Cached because every audited write checks the triggers; keyed on the registry size so
     # a model registered later (an app loaded afterwards) is never missed.
     guard = sqlite.guard_trigger if vendor == "sqlite" else postgresql.guard_trigger
@@ -41,6 +41,8 @@ def _expected(vendor: str, registered: int) -> tuple[tuple[str, str], ...]:
         if spec.append_only:
             wanted.update([guard(spec.table, "UPDATE", APPEND_ONLY)])
         wanted.update([guard(spec.table, "DELETE", APPEND_ONLY if spec.append_only else NO_DELETE)])
+    for table in guarded_tables():
+        wanted.update([guard(table, "UPDATE", APPEND_ONLY), guard(table, "DELETE", APPEND_ONLY)])
     return tuple(wanted.items())
 
 
@@ -59,7 +61,7 @@ def problems(connection: BaseDatabaseWrapper) -> list[str]:
             for name, sql in wanted.items():
                 if name not in installed:
                     found.append(f"audit trigger {name} is missing")
-                elif _squash(installed[name]) != _squash(sql):
+                elif installed[name] != sql and _squash(installed[name]) != _squash(sql):
                     found.append(f"audit trigger {name} differs from the model (re-run migrate)")
             return found
         cursor.execute(

@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from rempart.domain.environment import ParticleLimitSet
 from rempart.mes.machine.models import (
     Alarm,
     Intervention,
@@ -51,12 +52,38 @@ def fill_ipc(deviation_pct: float | None, limits: tuple[Decimal, Decimal] | None
     return "action" if off > action_pct else "alert" if off > alert_pct else "ok"
 
 
-def vial_record(
+#: VialRecord columns in the order `vial_values` gives them (rows are inserted in bulk).
+VIAL_COLUMNS = (
+    "batch_number",
+    "vial_sequence",
+    "line_id",
+    "event_sequence",
+    "processed_at",
+    "terminal_state",
+    "reject_reason",
+    "fill_ml",
+    "fill_mg",
+    "fill_deviation_pct",
+    "fill_passed",
+    "fill_ipc",
+    "reseal_sensor_c",
+    "reseal_passed",
+    "cap_present",
+    "cap_seated",
+    "inspection_result",
+    "defect",
+    "defect_class",
+)
+
+
+def vial_values(
     line_id: str,
     entry: dict[str, Any],
-    when: datetime,
+    when: Any,
     limits: tuple[Decimal, Decimal] | None = None,
-) -> VialRecord:
+) -> tuple[Any, ...]:
+    """One vial's column values, in `VIAL_COLUMNS` order (`when` already adapted to the
+    database by the caller, or a datetime)."""
     data = entry["data"]
     stations = data.get("stations")
     filling = _station(stations, "filling")
@@ -64,41 +91,62 @@ def vial_record(
     capping = _station(stations, "capping")
     inspection = _station(stations, "inspection")
     deviation_pct = _float(filling.get("deviation_pct"))
-    return VialRecord(
-        batch_number=entry["batch_id"],
-        vial_sequence=int(data["vial_sequence"]),
-        line_id=line_id,
-        event_sequence=entry["sequence"],
-        processed_at=when,
-        terminal_state=str(data.get("terminal_state")),
-        reject_reason=data.get("reject_reason"),
-        fill_ml=_float(filling.get("actual_ml")),
-        fill_mg=_float(filling.get("actual_mg")),
-        fill_deviation_pct=deviation_pct,
-        fill_passed=_bool(filling.get("passed")),
-        fill_ipc=fill_ipc(deviation_pct, limits),
-        reseal_sensor_c=_float(reseal.get("sensor_c")),
-        reseal_passed=_bool(reseal.get("passed")),
-        cap_present=_bool(capping.get("cap_present")),
-        cap_seated=_bool(capping.get("cap_seated")),
-        inspection_result=inspection.get("result"),
-        defect=inspection.get("defect"),
-        defect_class=inspection.get("defect_class"),
+    return (
+        entry["batch_id"],
+        int(data["vial_sequence"]),
+        line_id,
+        entry["sequence"],
+        when,
+        str(data.get("terminal_state")),
+        data.get("reject_reason"),
+        _float(filling.get("actual_ml")),
+        _float(filling.get("actual_mg")),
+        deviation_pct,
+        _bool(filling.get("passed")),
+        fill_ipc(deviation_pct, limits),
+        _float(reseal.get("sensor_c")),
+        _bool(reseal.get("passed")),
+        _bool(capping.get("cap_present")),
+        _bool(capping.get("cap_seated")),
+        inspection.get("result"),
+        inspection.get("defect"),
+        inspection.get("defect_class"),
     )
 
 
-def particle_reading(line_id: str, entry: dict[str, Any], when: datetime) -> ParticleReading:
+def vial_record(
+    line_id: str,
+    entry: dict[str, Any],
+    when: datetime,
+    limits: tuple[Decimal, Decimal] | None = None,
+) -> VialRecord:
+    return VialRecord(
+        **dict(zip(VIAL_COLUMNS, vial_values(line_id, entry, when, limits), strict=True))
+    )
+
+
+def particle_reading(
+    line_id: str, entry: dict[str, Any], when: datetime, limits: ParticleLimitSet | None = None
+) -> ParticleReading:
+    """The reading, judged against `limits` (the site's approved set in force) when given:
+    its level and version are then the MES's; otherwise the line's own."""
     data = entry["data"]
+    count_0_5 = int(data.get("count_0_5um_per_m3", 0))
+    count_5 = int(data.get("count_5um_per_m3", 0))
     return ParticleReading(
         line_id=line_id,
         event_sequence=entry["sequence"],
         measured_at=when,
         batch_number=entry.get("batch_id"),
         location=str(data.get("location", "")),
-        count_0_5um_per_m3=int(data.get("count_0_5um_per_m3", 0)),
-        count_5um_per_m3=int(data.get("count_5um_per_m3", 0)),
-        level=str(data.get("level", "ok")),
-        limit_set_version=str(data.get("limit_set_version", "")),
+        count_0_5um_per_m3=count_0_5,
+        count_5um_per_m3=count_5,
+        level=str(data.get("level", "ok"))
+        if limits is None
+        else limits.classify(count_0_5, count_5),
+        limit_set_version=(
+            str(data.get("limit_set_version", "")) if limits is None else limits.version
+        ),
     )
 
 
@@ -148,16 +196,30 @@ def vial_counts(batch_number: str) -> Counter[str]:
     return Counter(states)
 
 
+def reconcile(issued: int, declared: list[int], tolerance_vials: int) -> tuple[int, bool]:
+    """(issued − sum of the terminal counts, whether that is within ± the tolerance)."""
+    if tolerance_vials < 0:
+        raise ValueError("a tolerance cannot be negative")
+    difference = issued - sum(declared)
+    return difference, abs(difference) <= tolerance_vials
+
+
 def reconciliation(
-    batch_number: str, data: dict[str, Any], counts: Counter[str], when: datetime
+    batch_number: str,
+    data: dict[str, Any],
+    counts: Counter[str],
+    when: datetime,
+    tolerance_vials: int = 0,
 ) -> Reconciliation:
+    """Vials issued against the line's terminal counts, within the master record's tolerance
+    (`reconcile`), and the vial records received against those counts
+    (a vial record missing is never within tolerance: it is data lost)."""
     issued = int(data.get("vials_issued", 0))
     declared = [int(data.get(state, 0)) for state in TERMINAL_STATES]
     records = sum(counts.values())
-    balanced = (
-        issued == sum(declared)
-        and records == issued
-        and all(counts[s] == n for s, n in zip(TERMINAL_STATES, declared, strict=True))
+    difference, within = reconcile(issued, declared, tolerance_vials)
+    balanced = within and all(
+        counts[s] == n for s, n in zip(TERMINAL_STATES, declared, strict=True)
     )
     accepted, rejected, qc, destroyed = declared
     return Reconciliation(
@@ -169,6 +231,8 @@ def reconciliation(
         qc_samples=qc,
         destroyed=destroyed,
         vial_records=records,
+        difference=difference,
+        tolerance_vials=tolerance_vials,
         balanced=balanced,
         ended_at=when,
     )
@@ -180,5 +244,6 @@ def mismatch_text(rec: Reconciliation, counts: Counter[str]) -> str:
     return (
         f"vials issued {rec.vials_issued}; line counts add up to {declared} "
         f"(accepted {rec.accepted}, rejected {rec.rejected}, QC {rec.qc_samples}, destroyed "
-        f"{rec.destroyed}); vial records received {rec.vial_records} ({received})"
+        f"{rec.destroyed}), a difference of {rec.difference} against a tolerance of "
+        f"{rec.tolerance_vials}; vial records received {rec.vial_records} ({received})"
     )

@@ -13,11 +13,14 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.functions import Now
 
-from rempart.mes.audit.registry import audited
+from rempart.mes.audit.registry import audited, guarded
 
 
-@audited(append_only=True)
+@guarded()
 class MachineEvent(models.Model):
+    """One journal entry as received. Append-only (the database refuses UPDATE and DELETE);
+    sealed page by page by an audited `JournalPage` (decision note 0011)."""
+
     line_id = models.CharField(max_length=40)
     sequence = models.BigIntegerField()
     kind = models.CharField(max_length=40)
@@ -34,6 +37,28 @@ class MachineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id}#{self.sequence} {self.kind}"
+
+
+@audited(append_only=True)
+class JournalPage(models.Model):
+    """The seal of one stored page of the journal: which sequences it stored and the SHA-256
+    of their canonical JSON (rempart.mes.machine.seal); audited, so the seal itself is in
+    the hash-chained trail."""
+
+    line_id = models.CharField(max_length=40)
+    first_sequence = models.BigIntegerField()
+    last_sequence = models.BigIntegerField()
+    count = models.PositiveIntegerField()
+    sequences = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    stored_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ("line_id", "first_sequence")
+        indexes = (models.Index(fields=("line_id", "first_sequence")),)
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.first_sequence}-{self.last_sequence} ({self.count})"
 
 
 class VialRecord(models.Model):
@@ -155,6 +180,10 @@ class Reconciliation(models.Model):
     qc_samples = models.IntegerField()
     destroyed = models.IntegerField()
     vial_records = models.IntegerField()
+    #: vials issued minus accepted + rejected + QC samples + destroyed, as the line counts.
+    difference = models.IntegerField(default=0)
+    #: The master record's reconciliation tolerance applied (0 when the batch is unknown).
+    tolerance_vials = models.PositiveIntegerField(default=0)
     balanced = models.BooleanField()
     ended_at = models.DateTimeField()
 
@@ -190,3 +219,69 @@ class DataGap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.first_sequence}-{self.last_sequence}"
+
+
+LIMIT_STATES = ("proposed", "approved")
+
+
+@audited()
+class ParticleLimitSet(models.Model):
+    """Site alert limits for grade A particles, under the Annex 1 action limits; versioned.
+
+    Proposed by a QA reviewer or pharmacist, applied only once approved by e-signature (by
+    another person), from `effective_from`. Readings keep the version they were judged
+    against (`ParticleReading.limit_set_version`).
+    """
+
+    version = models.CharField(max_length=60, unique=True)
+    alert_0_5um = models.PositiveIntegerField()
+    alert_5um = models.PositiveIntegerField()
+    action_0_5um = models.PositiveIntegerField()
+    action_5um = models.PositiveIntegerField()
+    effective_from = models.DateTimeField()
+    rationale = models.TextField(blank=True, default="")
+    state = models.CharField(max_length=10, default="proposed")
+    proposed_by = models.CharField(max_length=200)
+    approved_by = models.CharField(max_length=200, blank=True, default="")
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-effective_from", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.state})"
+
+    def signed_content(self) -> dict[str, str | int | None]:
+        return {
+            "version": self.version,
+            "alert_0_5um": self.alert_0_5um,
+            "alert_5um": self.alert_5um,
+            "action_0_5um": self.action_0_5um,
+            "action_5um": self.action_5um,
+            "effective_from": self.effective_from.isoformat(),
+            "rationale": self.rationale,
+        }
+
+
+@audited()
+class MediaFill(models.Model):
+    """A media fill (aseptic process simulation) of a line: what it covered (DOMAIN.md §5.6).
+    The last one by date names the interventions a batch may see without a deviation."""
+
+    line_id = models.CharField(max_length=40)
+    performed_on = models.DateField()
+    #: Intervention names covered ("type:name" or just the name), one per line.
+    interventions = models.TextField()
+    max_batch_vials = models.PositiveIntegerField()
+    max_duration_h = models.DecimalField(max_digits=5, decimal_places=2)
+    recorded_by = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ("line_id", "-performed_on", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.line_id} media fill {self.performed_on}"
+
+    @property
+    def covered(self) -> list[str]:
+        return [n.strip() for n in self.interventions.splitlines() if n.strip()]

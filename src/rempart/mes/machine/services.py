@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import Max
 
 from rempart.domain.batch import BatchState
-from rempart.domain.environment import Level, annex1_grade_a_limits
+from rempart.domain.environment import Level, ParticleLimitSet, annex1_grade_a_limits
+from rempart.domain.interventions import MediaFillCoverage, last_media_fill, uncovered
 from rempart.domain.roles import Role
 from rempart.mes.accounts.models import User
 from rempart.mes.accounts.services import actor_for
@@ -30,11 +31,13 @@ from rempart.mes.audit.context import Actor, audited_write
 from rempart.mes.batches.models import Batch
 from rempart.mes.batches.services import move
 from rempart.mes.core.errors import Conflict, NotPermitted, Refused
-from rempart.mes.machine import derive
+from rempart.mes.machine import derive, seal
+from rempart.mes.machine.limits import approved_limit_sets, media_fill_coverages
 from rempart.mes.machine.models import (
     Alarm,
     DataGap,
     Intervention,
+    JournalPage,
     MachineEvent,
     ParticleReading,
     Reconciliation,
@@ -61,6 +64,14 @@ def _timestamp(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
+def _timestamp_text(text: str, when: datetime) -> str:
+    """The stored timestamp's text as the seal writes it: the line's own text when it is
+    already in that form (UTC, microseconds, Z), else rewritten from the parsed time."""
+    if len(text) == 27 and text[10] == "T" and text[-1] == "Z":
+        return text
+    return seal.timestamp_text(when)
+
+
 def _check(line_id: str, entries: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """Entries keyed by sequence (duplicates within the page collapse), or `Refused`."""
     unique: dict[int, dict[str, Any]] = {}
@@ -80,9 +91,38 @@ def _check(line_id: str, entries: Sequence[dict[str, Any]]) -> dict[int, dict[st
     return unique
 
 
+#: MachineEvent columns as inserted in bulk.
+EVENT_COLUMNS = ("line_id", "sequence", "kind", "batch_number", "timestamp", "data")
+
+
+def _insert(
+    table: str,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    casts: dict[str, str] | None = None,
+) -> None:
+    """Plain `executemany` of prepared tuples (values already adapted to the database);
+    rows already present are skipped (`ON CONFLICT DO NOTHING`: SQLite and PostgreSQL).
+    `casts` names PostgreSQL casts of text parameters (JSON text into jsonb)."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    pg = connection.vendor == "postgresql"
+    marks = [f"%s::{casts[c]}" if pg and casts and c in casts else "%s" for c in columns]
+    sql = (
+        f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(marks)}) ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 def ingest_machine_events(line_id: str, entries: Sequence[dict[str, Any]]) -> IngestReport:
     """Store one page of the line's journal, once; derive the batch record from the new
-    entries only (a replay derives nothing twice). All or nothing: one transaction."""
+    entries only (a replay derives nothing twice). All or nothing: one transaction.
+
+    The new entries are inserted in bulk into the append-only `MachineEvent` table and sealed
+    by one audited `JournalPage` holding the SHA-256 of their canonical JSON (0011)."""
     report = IngestReport(received=len(entries))
     if not entries:
         return report
@@ -96,22 +136,40 @@ def ingest_machine_events(line_id: str, entries: Sequence[dict[str, Any]]) -> In
         new = [unique[s] for s in sorted(unique) if s not in known]
         if not new:
             return report
-        MachineEvent.objects.bulk_create(
+        whens = [_timestamp(e["timestamp"]) for e in new]
+        adapted = [connection.ops.adapt_datetimefield_value(when) for when in whens]
+        # The data is stored as its RFC 8785 text, which the seal hashes (0011).
+        data_texts = [seal.canonical_text(e["data"]) for e in new]
+        _insert(
+            MachineEvent._meta.db_table,
+            EVENT_COLUMNS,
             [
-                MachineEvent(
-                    line_id=line_id,
-                    sequence=e["sequence"],
-                    kind=e["kind"],
-                    batch_number=e.get("batch_id"),
-                    timestamp=_timestamp(e["timestamp"]),
-                    data=e["data"],
-                )
-                for e in new
+                (line_id, e["sequence"], e["kind"], e.get("batch_id"), when, text)
+                for e, when, text in zip(new, adapted, data_texts, strict=True)
             ],
-            ignore_conflicts=True,
+            casts={"data": "jsonb"},
+        )
+        sequences = [e["sequence"] for e in new]
+        JournalPage.objects.create(
+            line_id=line_id,
+            first_sequence=sequences[0],
+            last_sequence=sequences[-1],
+            count=len(new),
+            sequences=seal.ranges_text(sequences),
+            sha256=seal.page_digest(
+                seal.entry_text(
+                    line_id,
+                    e["sequence"],
+                    e["kind"],
+                    e.get("batch_id"),
+                    _timestamp_text(e["timestamp"], when),
+                    text,
+                )
+                for e, when, text in zip(new, whens, data_texts, strict=True)
+            ),
         )
         report.stored = len(new)
-        report.deviations = _derive(line_id, new)
+        report.deviations = _derive(line_id, new, whens, adapted)
     return report
 
 
@@ -126,22 +184,43 @@ def _ipc_limits(entries: list[dict[str, Any]]) -> dict[str, tuple[Decimal, Decim
     return {number: (alert, action) for number, alert, action in rows}
 
 
-def _derive(line_id: str, entries: list[dict[str, Any]]) -> int:
+class _Page:
+    """What a page's derivation looks up once: limit sets and media fills."""
+
+    def __init__(self, line_id: str) -> None:
+        self.line_id = line_id
+        self._limits: list[tuple[datetime, ParticleLimitSet]] | None = None
+        self._fills: list[MediaFillCoverage] | None = None
+
+    def limits_at(self, when: datetime) -> ParticleLimitSet:
+        if self._limits is None:
+            self._limits = approved_limit_sets()
+        in_force = [limits for since, limits in self._limits if since <= when]
+        return in_force[-1] if in_force else annex1_grade_a_limits()
+
+    def media_fill_on(self, when: datetime) -> MediaFillCoverage | None:
+        if self._fills is None:
+            self._fills = media_fill_coverages(self.line_id)
+        return last_media_fill(self._fills, self.line_id, when.date())
+
+
+def _derive(
+    line_id: str, entries: list[dict[str, Any]], whens: list[datetime], adapted: list[Any]
+) -> int:
     limits_of = _ipc_limits(entries)
-    vials: list[VialRecord] = []
+    vials: list[tuple[Any, ...]] = []
     readings: list[ParticleReading] = []
-    limits = annex1_grade_a_limits()
+    page = _Page(line_id)
     deviations = 0
-    for entry in entries:
-        kind, data, when = entry["kind"], entry["data"], _timestamp(entry["timestamp"])
+    for entry, when, db_when in zip(entries, whens, adapted, strict=True):
+        kind, data = entry["kind"], entry["data"]
         batch_number = entry.get("batch_id")
         if kind == "vial_processed" and batch_number:
-            vials.append(derive.vial_record(line_id, entry, when, limits_of.get(batch_number)))
+            vials.append(derive.vial_values(line_id, entry, db_when, limits_of.get(batch_number)))
         elif kind == "particle_reading":
-            reading = derive.particle_reading(line_id, entry, when)
+            reading = derive.particle_reading(line_id, entry, when, page.limits_at(when))
             readings.append(reading)
-            level = limits.classify(reading.count_0_5um_per_m3, reading.count_5um_per_m3)
-            if Level.ACTION in (level, Level(reading.level)):
+            if Level.ACTION in (Level(reading.level), Level(str(data.get("level", "ok")))):
                 deviations += _excursion(line_id, entry, reading, batch_number)
         elif kind == "alarm_raised":
             derive.raise_alarm(line_id, entry, when)
@@ -151,18 +230,42 @@ def _derive(line_id: str, entries: list[dict[str, Any]]) -> int:
             )
         elif kind == "intervention_started":
             derive.start_intervention(line_id, entry, when)
+            deviations += _check_intervention(line_id, entry, page.media_fill_on(when))
         elif kind == "intervention_completed":
             Intervention.objects.filter(
                 line_id=line_id, intervention_id=data.get("intervention_id")
             ).update(duration_s=data.get("duration_s"))
         elif kind in ("batch_completed", "batch_terminated") and batch_number:
             # Vials of this batch in this page must be stored before they are counted.
-            VialRecord.objects.bulk_create(vials, ignore_conflicts=True)
+            _insert(VialRecord._meta.db_table, derive.VIAL_COLUMNS, vials)
             vials = []
             deviations += _reconcile(line_id, entry, batch_number, when)
-    VialRecord.objects.bulk_create(vials, ignore_conflicts=True)
+    _insert(VialRecord._meta.db_table, derive.VIAL_COLUMNS, vials)
     ParticleReading.objects.bulk_create(readings, ignore_conflicts=True)
     return deviations
+
+
+def _check_intervention(line_id: str, entry: dict[str, Any], fill: MediaFillCoverage | None) -> int:
+    """An intervention the last media fill did not cover opens a deviation on its batch,
+    once per intervention (the origin names it, so a replay opens nothing more)."""
+    data, batch_number = entry["data"], entry.get("batch_id")
+    why = uncovered(fill, str(data.get("type", "")), str(data.get("name", "")))
+    if why is None or not batch_number:
+        return 0
+    record_deviation(
+        ingester(line_id),
+        title=f"Intervention not covered by the media fill: {data.get('name')}",
+        description=(
+            f"{why}; intervention {data.get('intervention_id')} at station "
+            f"{data.get('station') or '-'}, glove port {data.get('glove_port') or '-'}, "
+            f"operator {data.get('operator') or '-'}"
+        ),
+        source="intervention",
+        batch_numbers=[batch_number],
+        classification="major",
+        origin=f"{line_id}:{data.get('intervention_id')}",
+    )
+    return 1
 
 
 def _running_batches(line_id: str, batch_number: str | None) -> set[str]:
@@ -200,7 +303,12 @@ def _excursion(
 def _reconcile(line_id: str, entry: dict[str, Any], batch_number: str, when: datetime) -> int:
     data = entry["data"]
     counts = derive.vial_counts(batch_number)
-    rec = derive.reconciliation(batch_number, data, counts, when)
+    tolerance = (
+        Batch.objects.filter(batch_number=batch_number)
+        .values_list("master_record__reconciliation_tolerance_vials", flat=True)
+        .first()
+    )
+    rec = derive.reconciliation(batch_number, data, counts, when, int(tolerance or 0))
     Reconciliation.objects.bulk_create([rec], ignore_conflicts=True)
     opened = 0
     if not rec.balanced:
