@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import signal
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -157,28 +161,106 @@ def import_files(
         typer.echo(f"  {alert.product.code}: {alert.message}")
 
 
-@app.command("check")
-def check_alerts() -> None:
-    """Recompute the shortage alerts now (cover falls day by day: run it daily)."""
-    from rempart.cli.mes import django_setup
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-    django_setup()
-    from django.db import DatabaseError
+
+def parse_every(raw: str) -> float:
+    """`30m`, `6h`, `1d`, `90s` as seconds; at least one minute. ValueError naming the input."""
+    match = _DURATION.match(raw.lower())
+    if match is None:
+        raise ValueError(f"--every: expected a duration like 30m, 6h or 1d, got {raw!r}")
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds < 60:
+        raise ValueError(f"--every: at least 1 minute between checks, got {raw!r}")
+    return seconds
+
+
+def _log(line: str, *, err: bool = False) -> None:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    typer.echo(f"{stamp} {line}", err=err)
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _check_once() -> tuple[bool, str, list[str]]:
+    """One check: (succeeded, summary line, open alert lines). Never raises."""
+    from django.db import DatabaseError, close_old_connections
 
     from rempart.mes.supply.alerting import refresh_alerts
 
+    close_old_connections()
     try:
         refresh = refresh_alerts()
     except DatabaseError as exc:
-        typer.echo(
-            f"rempart shortage: database not ready ({exc}): run rempart mes manage migrate",
-            err=True,
-        )
-        raise typer.Exit(1) from None
-    typer.echo(
+        close_old_connections()
+        return False, f"database not ready ({exc}): run rempart mes manage migrate", []
+    except Exception as exc:  # a periodic watcher must survive any one failed run
+        close_old_connections()
+        return False, f"{type(exc).__name__}: {exc}", []
+    summary = (
         f"shortage alerts: {len(refresh.raised)} raised, {len(refresh.cleared)} cleared, "
         f"{len(refresh.open)} open"
         + (f"; e-mailed to {', '.join(refresh.emailed_to)}" if refresh.emailed_to else "")
     )
-    for alert in refresh.open:
-        typer.echo(f"  {alert.product.code}: {alert.message}")
+    return True, summary, [f"  {a.product.code}: {a.message}" for a in refresh.open]
+
+
+@app.command("check")
+def check_alerts(
+    every: Annotated[
+        str | None,
+        typer.Option(
+            "--every",
+            help="Run the check again and again, this long apart (30m, 6h, 1d); a failed run "
+            "is logged and the next one runs on time. Stop with Ctrl-C or SIGTERM.",
+        ),
+    ] = None,
+    max_runs: Annotated[
+        int, typer.Option("--max-runs", help="With --every: stop after this many runs (0: never).")
+    ] = 0,
+) -> None:
+    """Recompute the shortage alerts now (cover falls day by day: run it daily or use --every)."""
+    try:
+        interval = parse_every(every) if every is not None else None
+    except ValueError as exc:
+        typer.echo(f"rempart shortage: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if max_runs < 0:
+        typer.echo("rempart shortage: --max-runs must not be negative", err=True)
+        raise typer.Exit(2)
+    from rempart.cli.mes import django_setup
+
+    django_setup()
+    if interval is None:
+        ok, summary, lines = _check_once()
+        if not ok:
+            typer.echo(f"rempart shortage: {summary}", err=True)
+            raise typer.Exit(1)
+        typer.echo(summary)
+        for line in lines:
+            typer.echo(line)
+        return
+    _log(f"shortage check every {every} (first run now)")
+    runs = 0
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        while True:
+            started = time.monotonic()
+            ok, summary, lines = _check_once()
+            runs += 1
+            if ok:
+                _log(f"run {runs}: {summary}")
+                for line in lines:
+                    typer.echo(line)
+            else:
+                _log(f"run {runs} FAILED: {summary}; next run in {every}", err=True)
+            if max_runs and runs >= max_runs:
+                return
+            time.sleep(max(0.0, interval - (time.monotonic() - started)))
+    except KeyboardInterrupt:
+        _log(f"shortage check stopped after {runs} runs")
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
 
 from rempart.mes.catalog.models import Hospital, Product
 
@@ -27,24 +28,40 @@ class MultipleFileField(forms.FileField):
 
 
 class ImportForm(forms.Form):
-    bdpm_files = MultipleFileField(label="BDPM files (CIS_MITM.txt, CIS_CIP_Dispo_Spec.txt)")
+    bdpm_files = MultipleFileField(label=_("BDPM files (CIS_MITM.txt, CIS_CIP_Dispo_Spec.txt)"))
     skip_bad_lines = forms.BooleanField(
-        required=False, label="Skip malformed lines (they are listed) instead of refusing"
+        required=False, label=_("Skip malformed lines (they are listed) instead of refusing")
     )
 
 
 class ForecastForm(forms.Form):
-    hospital = forms.ModelChoiceField(queryset=Hospital.objects.order_by("name"))
-    product = forms.ModelChoiceField(queryset=Product.objects.order_by("code"))
-    vials_per_day = forms.DecimalField(min_value=0, max_digits=9, decimal_places=2)
-    valid_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    hospital = forms.ModelChoiceField(
+        queryset=Hospital.objects.order_by("name"), label=_("Hospital")
+    )
+    product = forms.ModelChoiceField(queryset=Product.objects.order_by("code"), label=_("Product"))
+    vials_per_day = forms.DecimalField(
+        min_value=0, max_digits=9, decimal_places=2, label=_("Vials per day")
+    )
+    valid_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(
+        required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class StockForm(forms.Form):
-    hospital = forms.ModelChoiceField(queryset=Hospital.objects.order_by("name"))
-    product = forms.ModelChoiceField(queryset=Product.objects.order_by("code"))
-    counted_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    released_vials = forms.IntegerField(min_value=0)
-    quarantine_vials = forms.IntegerField(min_value=0, initial=0, required=False)
-    release_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    hospital = forms.ModelChoiceField(
+        queryset=Hospital.objects.order_by("name"), label=_("Hospital")
+    )
+    product = forms.ModelChoiceField(queryset=Product.objects.order_by("code"), label=_("Product"))
+    counted_on = forms.DateField(
+        label=_("Counted on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    released_vials = forms.IntegerField(min_value=0, label=_("Released vials"))
+    quarantine_vials = forms.IntegerField(
+        min_value=0, initial=0, required=False, label=_("Quarantine vials")
+    )
+    release_date = forms.DateField(
+        required=False,
+        label=_("Expected release date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

@@ -5,20 +5,21 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from rempart.domain.roles import Role
+from rempart.domain.roles import Action
 from rempart.mes.accounts.models import User
+from rempart.mes.accounts.permissions import require
 from rempart.mes.catalog.models import Hospital, Product
-from rempart.mes.core.errors import NotPermitted, Refused
+from rempart.mes.core.errors import Refused
 from rempart.mes.supply.alerting import refresh_alerts
 from rempart.mes.supply.models import ConsumptionForecast, StockSnapshot
 
-#: Who may enter forecasts and stock counts (docs/supply.md).
-PLANNERS = frozenset({Role.PHARMACIST})
+#: Forecasts and stock counts are planning inputs: entering them is planning production
+#: (`Action.PLAN_PRODUCTION` in `rempart.domain.roles.PERMISSIONS`, docs/supply.md).
+PLANNING_INPUT = Action.PLAN_PRODUCTION
 
 
 def _require_planner(user: User) -> None:
-    if not user.is_active or user.role not in PLANNERS:
-        raise NotPermitted(f"the role {user.role} may not enter forecasts or stock counts")
+    require(user, PLANNING_INPUT)
 
 
 def enter_forecast(

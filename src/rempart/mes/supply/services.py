@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 
-from rempart.domain.roles import Role
+from rempart.domain.roles import Action
 from rempart.mes.accounts.models import User
+from rempart.mes.accounts.permissions import require
 from rempart.mes.catalog.models import Molecule
-from rempart.mes.core.errors import NotPermitted, Refused
+from rempart.mes.core.errors import Refused
 from rempart.mes.supply.models import BdpmImport, MitmSpecialty, SupplyStatusRecord
 from rempart.shortage.bdpm import (
     AvailabilityRecord,
@@ -32,8 +33,6 @@ from rempart.shortage.bdpm import (
 )
 from rempart.shortage.matching import MoleculeSupply, WatchedMolecule, match_catalog
 
-#: Who may import BDPM files: pharmacists and QA reviewers (docs/supply.md).
-IMPORTERS = frozenset({Role.PHARMACIST, Role.QA_REVIEWER})
 MAX_FILE_BYTES = 20 * 1024 * 1024
 BULK = 1000
 
@@ -42,10 +41,6 @@ BULK = 1000
 class ImportOutcome:
     imports: tuple[BdpmImport, ...]
     supply: dict[str, MoleculeSupply]
-
-
-def may_import(user: User | None) -> bool:
-    return user is None or (user.is_active and user.role in IMPORTERS)
 
 
 def read_files(
@@ -75,9 +70,8 @@ def import_bdpm_files(
 
     `user` is None only for the command line and the demo loader (local, trusted callers).
     """
-    if not may_import(user):
-        role = user.role if user is not None else "none"
-        raise NotPermitted(f"the role {role} may not import BDPM files")
+    if user is not None:
+        require(user, Action.IMPORT_SUPPLY_DATA)
     results = read_files(files, on_error)
     stored: list[BdpmImport] = []
     with transaction.atomic():

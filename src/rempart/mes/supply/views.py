@@ -3,56 +3,34 @@ BDPM files, and the entry of consumption forecasts and stock counts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from rempart.domain.roles import PRODUCTION_STAFF, Role
+from rempart.domain.roles import Action
 from rempart.mes.accounts.models import User
+from rempart.mes.accounts.permissions import allowed
 from rempart.mes.catalog.models import Molecule
 from rempart.mes.core.errors import Refused
-from rempart.mes.core.pages import current_user, error_page
+from rempart.mes.core.pages import current_user, requires
 from rempart.mes.supply.alerting import open_alerts, recently_cleared
 from rempart.mes.supply.cover import coverage
 from rempart.mes.supply.forms import ForecastForm, ImportForm, StockForm
-from rempart.mes.supply.inputs import PLANNERS, enter_forecast, enter_stock
+from rempart.mes.supply.inputs import PLANNING_INPUT, enter_forecast, enter_stock
 from rempart.mes.supply.models import BdpmImport, ConsumptionForecast, StockSnapshot
-from rempart.mes.supply.services import IMPORTERS, current_supply, import_bdpm_files, status_history
+from rempart.mes.supply.services import current_supply, import_bdpm_files, status_history
 from rempart.shortage.bdpm import ErrorPolicy
-
-#: Who sees the shortage watch: production staff (P T C Q).
-VIEWERS = PRODUCTION_STAFF
-
-View = Callable[[HttpRequest], HttpResponse]
 
 
 def may_view(user: object) -> bool:
-    return isinstance(user, User) and user.is_active and user.role in VIEWERS
+    return isinstance(user, User) and allowed(user, Action.VIEW_SUPPLY)
 
 
-def requires_role(roles: frozenset[Role], what: str) -> Callable[[View], View]:
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest) -> HttpResponse:
-            user = request.user
-            if not isinstance(user, User) or not user.is_active:
-                return redirect_to_login(request.get_full_path())
-            if user.role not in roles:
-                return error_page(request, 403, f"the role {user.role} may not {what}")
-            return view(request)
-
-        return wrapper
-
-    return decorate
-
-
-@requires_role(VIEWERS, "view the shortage watch")
+@requires(Action.VIEW_SUPPLY)
 def watch(request: HttpRequest) -> HttpResponse:
     today = datetime.now(UTC).date()
     supply = current_supply()
@@ -70,14 +48,14 @@ def watch(request: HttpRequest) -> HttpResponse:
             "molecules": molecules,
             "cover": coverage(today),
             "imports": BdpmImport.objects.select_related("imported_by")[:10],
-            "may_import": user.role in IMPORTERS,
-            "may_plan": user.role in PLANNERS,
+            "may_import": allowed(user, Action.IMPORT_SUPPLY_DATA),
+            "may_plan": allowed(user, PLANNING_INPUT),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
-@requires_role(IMPORTERS, "import BDPM files")
+@requires(Action.IMPORT_SUPPLY_DATA)
 def upload(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     error = ""
@@ -93,8 +71,17 @@ def upload(request: HttpRequest) -> HttpResponse:
                 skipped = len(record.skipped_lines)
                 messages.success(
                     request,
-                    f"{record.source}: {record.rows} rows imported ({record.kind}), "
-                    f"{record.duplicates_dropped} duplicates dropped, {skipped} bad lines skipped",
+                    _(
+                        "%(source)s: %(rows)d rows imported (%(kind)s), %(duplicates)d "
+                        "duplicates dropped, %(skipped)d bad lines skipped"
+                    )
+                    % {
+                        "source": record.source,
+                        "rows": record.rows,
+                        "kind": record.kind,
+                        "duplicates": record.duplicates_dropped,
+                        "skipped": skipped,
+                    },
                 )
             return redirect("supply:watch")
     status = 400 if request.method == "POST" else 200
@@ -102,7 +89,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@requires_role(PLANNERS, "enter forecasts or stock counts")
+@requires(PLANNING_INPUT)
 def inputs(request: HttpRequest) -> HttpResponse:
     which = request.POST.get("form", "")
     forecast_form = ForecastForm(request.POST if which == "forecast" else None)
@@ -121,7 +108,7 @@ def inputs(request: HttpRequest) -> HttpResponse:
                     d["valid_from"],
                     d["valid_until"],
                 )
-                messages.success(request, "forecast recorded")
+                messages.success(request, _("Forecast recorded."))
                 return redirect("supply:inputs")
             if which == "stock" and stock_form.is_valid():
                 d = stock_form.cleaned_data
@@ -134,7 +121,7 @@ def inputs(request: HttpRequest) -> HttpResponse:
                     d["quarantine_vials"] or 0,
                     d["release_date"],
                 )
-                messages.success(request, "stock count recorded")
+                messages.success(request, _("Stock count recorded."))
                 return redirect("supply:inputs")
         except Refused as exc:
             error = f"{exc.field}: {exc.message}" if exc.field else exc.message
