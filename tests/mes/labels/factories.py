@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from rempart.mes.audit.context import Actor, audited_write
 from rempart.mes.batches.models import Batch
@@ -14,7 +14,8 @@ from tests.mes.conftest import World
 
 MOMENT = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 FILL_DATE = date(2026, 1, 5)
-EXPIRY = date(2026, 7, 4)
+#: Well ahead of today, so that the lot is printable whenever the tests run.
+EXPIRY = datetime.now(UTC).date() + timedelta(days=200)
 
 
 def make_lot(
