@@ -28,6 +28,7 @@ class Blocker(StrEnum):
     QUALIFICATION_LAPSED = "qualification_lapsed"
     AUDIT_TRAIL_NOT_REVIEWED = "audit_trail_not_reviewed"
     AUDIT_REVIEWER_NOT_INDEPENDENT = "audit_reviewer_not_independent"
+    EXCEPTIONS_NOT_REVIEWED = "exceptions_not_reviewed"
     SIGNATURE_INVALIDATED = "signature_invalidated"
     FILTER_INTEGRITY = "filter_integrity"
     RELEASER_NOT_PHARMACIST = "releaser_not_pharmacist"
@@ -119,6 +120,11 @@ class ReleaseFacts:
     invalidated_signatures: Sequence[str] = ()
     filtration_used: bool = False
     filter_integrity_passed: bool | None = None
+    #: Review by exception: what the audit-trail reviewer must look at (IPC alert/action
+    #: results, particle alert/action readings, audit entries changed after first entry),
+    #: each as a stable text; and those the signed review covered.
+    exceptions: Sequence[str] = ()
+    reviewed_exceptions: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,12 +206,25 @@ def release_blockers(
             facts.lapsed_qualifications,
         )
     if facts.audit_trail_reviewer is None:
-        block(Blocker.AUDIT_TRAIL_NOT_REVIEWED, "the audit trail has not been reviewed")
-    elif facts.audit_reviewer_performed_step:
         block(
-            Blocker.AUDIT_REVIEWER_NOT_INDEPENDENT,
-            "the audit trail was reviewed by someone who performed a step of the batch",
+            Blocker.AUDIT_TRAIL_NOT_REVIEWED,
+            "the audit trail has not been reviewed",
+            facts.exceptions,
         )
+    else:
+        if facts.audit_reviewer_performed_step:
+            block(
+                Blocker.AUDIT_REVIEWER_NOT_INDEPENDENT,
+                "the audit trail was reviewed by someone who performed a step of the batch",
+            )
+        covered = set(facts.reviewed_exceptions)
+        unreviewed = [e for e in facts.exceptions if e not in covered]
+        if unreviewed:
+            block(
+                Blocker.EXCEPTIONS_NOT_REVIEWED,
+                "exceptions arose after the audit-trail review; review it again",
+                unreviewed,
+            )
     if facts.invalidated_signatures:
         block(
             Blocker.SIGNATURE_INVALIDATED,

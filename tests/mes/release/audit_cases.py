@@ -5,14 +5,52 @@ each model with (a text column a change can touch, how to make a clone unique), 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import models
 
+from rempart.mes.audit.context import Actor, audited_write
+from rempart.mes.batches.models import Batch
+from rempart.mes.release.models import AuditTrailReview, ReleaseDecision
 from tests.mes.conftest import World
 
-CASES: dict[type[models.Model], tuple[str, Callable[[Any], None]]] = {}
+MOMENT = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+
+def _free_batch(obj: ReleaseDecision) -> None:
+    obj.batch = Batch.objects.filter(release_decision__isnull=True).first()  # type: ignore[assignment]
+
+
+CASES: dict[type[models.Model], tuple[str, Callable[[Any], None]]] = {
+    AuditTrailReview: ("comment", lambda obj: None),
+    ReleaseDecision: ("comment", _free_batch),
+}
 
 
 def records(world: World) -> None:
-    """No GMP model yet."""
+    """Two reviews and two decisions on batches of their own (a third stays undecided)."""
+    pharmacist = world.users["pharmacist"]
+    with audited_write(Actor.system("tests")):
+        batches = [
+            Batch.objects.create(
+                batch_number=number,
+                master_record=world.record,
+                product=world.product,
+                quantity_vials=100,
+                planned_start=MOMENT,
+                ordered_by=world.users["technician"],
+            )
+            for number in ("RL-001", "RL-002", "RL-003")
+        ]
+        for batch, decision in zip(batches[:2], ("released", "rejected"), strict=True):
+            AuditTrailReview.objects.create(
+                batch=batch, reviewer=world.users["qa"], reviewer_name="Qa Test", comment="ok"
+            )
+            ReleaseDecision.objects.create(
+                batch=batch,
+                decision=decision,
+                pharmacist=pharmacist,
+                pharmacist_name=pharmacist.printed_name,
+                comment="tests",
+            )

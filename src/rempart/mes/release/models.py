@@ -1,3 +1,81 @@
-"""Models of the release app."""
+"""Release records: the independent audit-trail review and the pharmacist's decision.
+
+`AuditTrailReview` rows are signed "reviewed"; the row keeps the exceptions the reviewer
+saw, so that an exception arising afterwards is shown as not reviewed. `ReleaseDecision`
+is one per batch (a unique constraint: two pharmacists deciding at once give one decision),
+signed "released" or "rejected".
+"""
 
 from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+
+from rempart.mes.audit.registry import audited
+from rempart.mes.batches.models import Batch
+
+DECISIONS = ("released", "rejected")
+
+
+@audited(append_only=True)
+class AuditTrailReview(models.Model):
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="audit_reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewer_name = models.CharField(max_length=200)
+    #: The exceptions shown to the reviewer, one per line (see qc.facts.exceptions_of).
+    exceptions = models.TextField(blank=True, default="")
+    comment = models.CharField(max_length=500, blank=True, default="")
+    reviewed_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ("reviewed_at", "id")
+
+    def __str__(self) -> str:
+        return f"audit review {self.batch_id} by {self.reviewer_name}"
+
+    @property
+    def exception_list(self) -> list[str]:
+        return [line for line in self.exceptions.splitlines() if line]
+
+    def signed_content(self) -> dict[str, str | int | None]:
+        return {
+            "batch_id": self.batch_id,
+            "reviewer_id": self.reviewer_id,
+            "exceptions": self.exceptions,
+            "comment": self.comment,
+        }
+
+
+@audited(append_only=True)
+class ReleaseDecision(models.Model):
+    batch = models.OneToOneField(Batch, on_delete=models.PROTECT, related_name="release_decision")
+    decision = models.CharField(max_length=10, choices=[(d, d) for d in DECISIONS])
+    pharmacist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    pharmacist_name = models.CharField(max_length=200)
+    comment = models.CharField(max_length=500, blank=True, default="")
+    expiry_date = models.DateField(null=True, blank=True)
+    decided_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ("-decided_at", "id")
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(decision__in=DECISIONS), name="release_decision_known"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.decision}"
+
+    def signed_content(self) -> dict[str, str | int | None]:
+        return {
+            "batch_id": self.batch_id,
+            "decision": self.decision,
+            "comment": self.comment,
+            "expiry_date": self.expiry_date.isoformat() if self.expiry_date else None,
+        }
