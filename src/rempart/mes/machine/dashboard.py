@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db.models import Count
 
-from rempart.domain.environment import annex1_grade_a_limits
 from rempart.mes.batches.services import LINE_RATE_VIALS_PER_H
+from rempart.mes.machine.limits import limits_in_force
 from rempart.mes.machine.models import Alarm, MachineEvent, ParticleReading, VialRecord
 
 TREND_POINTS = 120
@@ -71,15 +71,19 @@ def line_view(line_id: str = "LINE-1") -> LineView:
             "count_0_5um_per_m3": r.count_0_5um_per_m3,
             "count_5um_per_m3": r.count_5um_per_m3,
             "level": r.level,
+            "limit_set_version": r.limit_set_version,
         }
         for r in reversed(list(readings[:TREND_POINTS]))
     ]
     return view
 
 
-def particle_chart(particles: list[dict[str, Any]]) -> dict[str, Any]:
-    """SVG coordinates for the ≥0.5 µm trend with its alert and action lines (no script)."""
-    limits = annex1_grade_a_limits()
+def particle_chart(view: LineView) -> dict[str, Any]:
+    """SVG coordinates for the ≥0.5 µm trend with the site alert limit in force (approved,
+    versioned) and the Annex 1 action limit; plain data, drawn by the template and redrawn
+    by dashboard.js from status.json."""
+    particles = view.particles
+    limits = limits_in_force()
     top = float(max([limits.action_0_5um * 1.2, *(p["count_0_5um_per_m3"] for p in particles)]))
 
     def y(value: float) -> float:
@@ -97,6 +101,9 @@ def particle_chart(particles: list[dict[str, Any]]) -> dict[str, Any]:
         "action_y": y(limits.action_0_5um),
         "alert": limits.alert_0_5um,
         "action": limits.action_0_5um,
+        "alert_5um": limits.alert_5um,
+        "action_5um": limits.action_5um,
+        "version": limits.version,
         "excursions": [
             {"x": round(i * step, 1), "y": y(p["count_0_5um_per_m3"])}
             for i, p in enumerate(particles)
