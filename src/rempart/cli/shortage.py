@@ -6,6 +6,7 @@ import json
 import re
 import signal
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -208,6 +209,30 @@ def _check_once() -> tuple[bool, str, list[str]]:
     return True, summary, [f"  {a.product.code}: {a.message}" for a in refresh.open]
 
 
+def run_periodically(
+    interval_s: float,
+    label: str,
+    max_runs: int = 0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Check, then wait out the interval, again and again (`max_runs` 0: forever). A failed
+    run is logged with its reason and the next one runs on time. Returns the runs made."""
+    runs = 0
+    while True:
+        started = time.monotonic()
+        ok, summary, lines = _check_once()
+        runs += 1
+        if ok:
+            _log(f"run {runs}: {summary}")
+            for line in lines:
+                typer.echo(line)
+        else:
+            _log(f"run {runs} FAILED: {summary}; next run in {label}", err=True)
+        if max_runs and runs >= max_runs:
+            return runs
+        sleep(max(0.0, interval_s - (time.monotonic() - started)))
+
+
 @app.command("check")
 def check_alerts(
     every: Annotated[
@@ -244,23 +269,12 @@ def check_alerts(
             typer.echo(line)
         return
     _log(f"shortage check every {every} (first run now)")
-    runs = 0
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        while True:
-            started = time.monotonic()
-            ok, summary, lines = _check_once()
-            runs += 1
-            if ok:
-                _log(f"run {runs}: {summary}")
-                for line in lines:
-                    typer.echo(line)
-            else:
-                _log(f"run {runs} FAILED: {summary}; next run in {every}", err=True)
-            if max_runs and runs >= max_runs:
-                return
-            time.sleep(max(0.0, interval - (time.monotonic() - started)))
+        runs = run_periodically(interval, every or "", max_runs)
     except KeyboardInterrupt:
-        _log(f"shortage check stopped after {runs} runs")
+        _log("shortage check stopped")
+        return
     finally:
         signal.signal(signal.SIGTERM, previous)
+    _log(f"shortage check stopped after {runs} runs")

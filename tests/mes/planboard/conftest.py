@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pyotp
 import pytest
 
 from rempart.mes.catalog.models import Hospital, Product
@@ -95,3 +96,7 @@ def demand(world: World) -> World:
 
 def later(days: int) -> date:
     return START + timedelta(days=days)
+
+
+def totp_now(user: object) -> str:
+    return pyotp.TOTP(user.totp_secret).now()  # type: ignore[attr-defined]

@@ -31,7 +31,7 @@ def test_pharmacist_uploads_several_files(pharmacist: Persona, mivacurium: Produ
     assert BdpmImport.objects.count() == 3
     page = pharmacist.client.get("/supply/")
     text = page.content.decode()
-    assert "CIS_CIP_Dispo_Spec.txt: 945 rows imported" in text
+    assert "CIS_CIP_Dispo_Spec.txt : 945 lignes importées" in text  # French by default
     assert "mivacurium (M03AC10) — Tension d&#x27;approvisionnement" in text
     assert "MIVA-2-5" in text  # the open alert
 
@@ -91,3 +91,13 @@ def test_the_home_block_is_for_those_who_see_the_watch(
     home = technician.client.get("/").content.decode()
     assert 'id="supply-alerts"' in home
     assert 'href="/supply/"' in home
+
+
+def test_the_watch_speaks_french_by_default_and_english_on_request(technician: Persona) -> None:
+    french = technician.client.get("/supply/").content.decode()
+    assert "<h1>Veille des ruptures</h1>" in french
+    assert "Tableau de planification" in french
+    technician.client.cookies["django_language"] = "en"
+    english = technician.client.get("/supply/").content.decode()
+    assert "<h1>Shortage watch</h1>" in english
+    assert 'href="/planning/"' in english
