@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from rempart.domain.roles import Action
 from rempart.mes.accounts.models import User
@@ -105,7 +105,7 @@ def reprint_labels(request: HttpRequest, number: str, payload: ReprintIn) -> Htt
 
 
 @router.post("/labels/lots/{number}/counts", response={201: EventOut})
-def record_count(request: HttpRequest, number: str, payload: CountIn) -> tuple[int, Any]:
+def record_count(request: HttpRequest, number: str, payload: CountIn) -> Status[Any]:
     """Labels `applied` to vials, `destroyed` (with a reason) or `returned`."""
     row = services.record_label_count(
         _user(request, Action.PRINT_LABELS),
@@ -115,7 +115,7 @@ def record_count(request: HttpRequest, number: str, payload: CountIn) -> tuple[i
         reason=payload.reason,
         request_id=request_id(request),
     )
-    return 201, {**_event(row), "serials": ""}
+    return Status(201, {**_event(row), "serials": ""})
 
 
 def _event(row: Any) -> dict[str, Any]:
