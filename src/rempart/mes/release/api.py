@@ -1,7 +1,139 @@
-"""JSON API routes of the release app (mounted under /api/)."""
+"""JSON API routes of the release app (mounted under /api/): the cockpit, the audit-trail
+review, release and rejection. A refused release answers 409 with every blocking reason in
+the message (field "checklist") and in `reasons`."""
 
 from __future__ import annotations
 
-from ninja import Router
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from rempart.domain.roles import Action
+from rempart.mes.accounts.models import User
+from rempart.mes.accounts.permissions import require
+from rempart.mes.batches.models import Batch
+from rempart.mes.core.errors import NotFound
+from rempart.mes.release import services
 
 router = Router(tags=["release"])
+
+
+class ExceptionOut(Schema):
+    code: str
+    message: str
+    items: list[str]
+
+
+class CockpitOut(Schema):
+    batch_number: str
+    product_code: str
+    state: str
+    expected_release: str
+    exceptions: list[ExceptionOut]
+
+
+class SignIn(Schema):
+    password: str
+    totp_code: str
+    comment: str = ""
+
+
+class RejectIn(Schema):
+    password: str
+    totp_code: str
+    reason: str
+
+
+class DecisionOut(Schema):
+    batch_number: str
+    decision: str
+    pharmacist: str
+    expiry_date: str | None
+
+
+def _user(request: HttpRequest, action: Action) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return require(user, action)
+
+
+def _batch(number: str) -> Batch:
+    batch = Batch.objects.filter(batch_number=number).first()
+    if batch is None:
+        raise NotFound(f"no batch {number}", field="number")
+    return batch
+
+
+def _rid(request: HttpRequest) -> str:
+    return str(request.META.get("REMPART_REQUEST_ID", ""))
+
+
+@router.get("/release/cockpit", response=list[CockpitOut])
+def cockpit(request: HttpRequest) -> list[dict[str, Any]]:
+    """Each batch awaiting decision with only its exceptions."""
+    _user(request, Action.REVIEW_BATCH_AUDIT_TRAIL)
+    return [
+        {
+            "batch_number": row.batch.batch_number,
+            "product_code": row.batch.product.code,
+            "state": row.batch.state,
+            "expected_release": row.expected_release,
+            "exceptions": [
+                {"code": e.code.value, "message": e.message, "items": list(e.items)}
+                for e in row.exceptions
+            ],
+        }
+        for row in services.cockpit()
+    ]
+
+
+@router.post("/release/batches/{number}/review", response={201: dict[str, str]})
+def review(request: HttpRequest, number: str, payload: SignIn) -> tuple[int, Any]:
+    user = _user(request, Action.REVIEW_BATCH_AUDIT_TRAIL)
+    done = services.review_audit_trail(
+        user,
+        _batch(number),
+        password=payload.password,
+        totp_code=payload.totp_code,
+        comment=payload.comment,
+        request_id=_rid(request),
+    )
+    return 201, {"batch_number": number, "reviewer": done.reviewer_name}
+
+
+def _decision(number: str, decision: Any) -> dict[str, Any]:
+    return {
+        "batch_number": number,
+        "decision": decision.decision,
+        "pharmacist": decision.pharmacist_name,
+        "expiry_date": decision.expiry_date.isoformat() if decision.expiry_date else None,
+    }
+
+
+@router.post("/release/batches/{number}/release", response={201: DecisionOut})
+def release(request: HttpRequest, number: str, payload: SignIn) -> tuple[int, Any]:
+    user = _user(request, Action.RELEASE_BATCH)
+    decision = services.release_batch(
+        user,
+        _batch(number),
+        password=payload.password,
+        totp_code=payload.totp_code,
+        comment=payload.comment,
+        request_id=_rid(request),
+    )
+    return 201, _decision(number, decision)
+
+
+@router.post("/release/batches/{number}/reject", response={201: DecisionOut})
+def reject(request: HttpRequest, number: str, payload: RejectIn) -> tuple[int, Any]:
+    user = _user(request, Action.RELEASE_BATCH)
+    decision = services.reject_batch(
+        user,
+        _batch(number),
+        password=payload.password,
+        totp_code=payload.totp_code,
+        reason=payload.reason,
+        request_id=_rid(request),
+    )
+    return 201, _decision(number, decision)

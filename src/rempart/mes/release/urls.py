@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from rempart.mes.release import views
 
 app_name = "release"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", views.cockpit, name="cockpit"),
+    path("<str:number>/", views.batch_page, name="batch"),
+    path("<str:number>/<str:step>", views.act, name="act"),
+]
