@@ -120,8 +120,9 @@ def run_scenario(
     out.print(
         f"time taken {result.seconds:.1f} s; {result.solves} daily solves, "
         f"{result.solves_at_time_limit} not proven within the gap "
-        f"(time limit {loaded.time_limit_s:g} s: figures are reproducible for a seed only "
-        f"when this is 0), {result.solves_failed} without a plan"
+        f"(time limit {prepared.time_limit_s:g} s: figures are reproducible for a seed only "
+        f"when this is 0), {result.solves_failed} without a plan, "
+        f"{result.crisis_switch_ons_deferred} crisis switch-ons deferred"
     )
     if json_out is not None:
         try:
