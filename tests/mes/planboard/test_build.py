@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from rempart.mes.audit.context import Actor, audited_write
+from rempart.mes.batches.models import Batch
 from rempart.mes.batches.services import create_batch_order, schedule_batch
 from rempart.mes.catalog.models import Molecule, Product, VialFormat
 from rempart.mes.core.errors import Refused
@@ -19,7 +20,7 @@ from ..conftest import World
 from .conftest import START, forecast, later, small_parameters, stock, supply_status
 
 
-def _order(world: World, number: str, vials: int, day: int) -> object:
+def _order(world: World, number: str, vials: int, day: int) -> Batch:
     return create_batch_order(
         world.users["pharmacist"],
         batch_number=number,
@@ -49,7 +50,7 @@ def test_demand_stock_lots_running_batches_and_capacity(demand: World) -> None:
         )
     # A batch scheduled on day 2 (Wednesday): fixed, its hours off that day's capacity.
     running = _order(world, "RUN-1", 1200, 2)
-    schedule_batch(world.users["pharmacist"], running)  # type: ignore[arg-type]
+    schedule_batch(world.users["pharmacist"], running)
     _order(world, "DRAFT-1", 900, 4)  # a draft (planned) order is not fixed input
 
     built = build_problem(small_parameters())
