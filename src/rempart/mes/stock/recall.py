@@ -386,8 +386,16 @@ def trace(user: User, query: str) -> Trace:
     vial = VialRecord.objects.filter(
         batch_number=batch.batch_number, vial_sequence=sequence
     ).first()
-    if vial is None and lot.movements.exclude(serials="").exists():
-        raise NotFound(f"lot {lot.lot_number} has no vial {serial}", field="serial")
+    receipt = lot.movements.filter(kind=MovementKind.RELEASE_RECEIPT).first()
+    if (
+        receipt is not None
+        and receipt.serials
+        and not contains(parse_ranges(receipt.serials), sequence)
+    ):
+        state = f" (the line recorded it {vial.terminal_state})" if vial is not None else ""
+        raise NotFound(
+            f"vial {serial} was not released with lot {lot.lot_number}{state}", field="serial"
+        )
     events = []
     if vial is not None:
         events = list(
