@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, re_path
+
+from rempart.mes.records import views
 
 app_name = "records"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    re_path(r"^(?P<number>[^/]+)\.pdf$", views.record_pdf, name="pdf"),
+    re_path(r"^(?P<number>[^/]+)\.json$", views.record_json, name="json"),
+]
