@@ -188,18 +188,24 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 
 def _check_once() -> tuple[bool, str, list[str]]:
     """One check: (succeeded, summary line, open alert lines). Never raises."""
-    from django.db import DatabaseError, close_old_connections
+    from django.db import DatabaseError, close_old_connections, connection
 
     from rempart.mes.supply.alerting import refresh_alerts
 
-    close_old_connections()
+    def recycle() -> None:
+        # A long-lived loop drops a broken or old connection so the next run reconnects
+        # (never inside a transaction: that is a caller's, e.g. a test's, connection).
+        if not connection.in_atomic_block:
+            close_old_connections()
+
+    recycle()
     try:
         refresh = refresh_alerts()
     except DatabaseError as exc:
-        close_old_connections()
+        recycle()
         return False, f"database not ready ({exc}): run rempart mes manage migrate", []
     except Exception as exc:  # a periodic watcher must survive any one failed run
-        close_old_connections()
+        recycle()
         return False, f"{type(exc).__name__}: {exc}", []
     summary = (
         f"shortage alerts: {len(refresh.raised)} raised, {len(refresh.cleared)} cleared, "

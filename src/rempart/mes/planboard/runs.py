@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import close_old_connections, connections
+from django.db import connections
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -124,7 +124,6 @@ def _finish(run_id: int, *, failed: str = "", plan: dict[str, Any] | None = None
 
 def execute_run(run_id: int) -> PlanRun:
     """Solve a queued run now (the worker thread calls this), storing the plan or the error."""
-    close_old_connections()
     run = PlanRun.objects.get(pk=run_id)
     if run.status != RunStatus.QUEUED:
         return run
