@@ -48,7 +48,9 @@ moment = datetime(2026, 1, 5, 8, tzinfo=UTC)
 with audited_write(actor):
     hospitals = []
     for h in HAUTS_DE_FRANCE:
-        hospital = Hospital.objects.create(code=h.code, name=h.name, town=h.town, department=h.department)
+        hospital = Hospital.objects.create(
+            code=h.code, name=h.name, town=h.town, department=h.department
+        )
         Site.objects.create(hospital=hospital, code=f"{h.code}-PUI", name=f"PUI {h.name}")
         hospitals.append((hospital, h.icu_beds_assumed))
     qa = User(username="qa", printed_name="QA Bench", role="qa_reviewer")
@@ -85,7 +87,10 @@ rows = [
 accepted = [r for r in rows if r.terminal_state == "accepted"][:VIALS]
 last = accepted[-1].vial_sequence
 VialRecord.objects.bulk_create([r for r in rows if r.vial_sequence <= last])
-lot = open_quarantine_lot(actor, batch, quantity_vials=VIALS, fill_date=date.today() - timedelta(days=20), expected_release_date=None)
+lot = open_quarantine_lot(
+    actor, batch, quantity_vials=VIALS, fill_date=date.today() - timedelta(days=20),
+    expected_release_date=None,
+)
 lot = move_lot(actor, lot, LotStatus.RELEASED, expiry_date=date.today() + timedelta(days=150))
 
 central = ledger.fixed_location(ledger.CENTRAL)
@@ -100,15 +105,27 @@ with audited_write(actor, reason="bench distribution"):
     for (hospital, _), share in zip(hospitals, shares):
         here = ledger.hospital_location(hospital)
         order = Order.objects.create(hospital=hospital, placed_by=orderer, status="received")
-        line = OrderLine.objects.create(order=order, product=product, quantity_requested=share, quantity_allocated=share)
-        dispatch = Dispatch.objects.create(order=order, hospital=hospital, status="received", picked_by="bench")
+        line = OrderLine.objects.create(
+            order=order, product=product, quantity_requested=share, quantity_allocated=share
+        )
+        dispatch = Dispatch.objects.create(
+            order=order, hospital=hospital, status="received", picked_by="bench"
+        )
         serials = take_first(left, share)
         left = subtract(left, serials)
         text = format_ranges(serials)
-        DispatchLine.objects.bulk_create([DispatchLine(dispatch=dispatch, order_line=line, lot=lot, quantity=share, serials=text)])
+        DispatchLine.objects.bulk_create([DispatchLine(
+            dispatch=dispatch, order_line=line, lot=lot, quantity=share, serials=text
+        )])
         Movement.objects.bulk_create([
-            Movement(lot=lot, kind=kind, source=src, target=dst, quantity=share, serials=text, dispatch=dispatch, actor="bench")
-            for kind, src, dst in (("pick", central, bay), ("dispatch", bay, transit), ("hospital_receipt", transit, here))
+            Movement(
+                lot=lot, kind=kind, source=src, target=dst, quantity=share, serials=text,
+                dispatch=dispatch, actor="bench",
+            )
+            for kind, src, dst in (
+                ("pick", central, bay), ("dispatch", bay, transit),
+                ("hospital_receipt", transit, here),
+            )
         ])
 built_s = time.perf_counter() - started
 problems = ledger.check_ledger()
@@ -125,10 +142,16 @@ open_s = time.perf_counter() - started
 
 page_s, api_s, view_s = [], [], []
 for _ in range(5):
-    t = time.perf_counter(); view = recall.recall_view(opened, qa); view_s.append(time.perf_counter() - t)
-    t = time.perf_counter(); response = client.get(f"/stock/recalls/{opened.pk}/"); page_s.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    view = recall.recall_view(opened, qa)
+    view_s.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    response = client.get(f"/stock/recalls/{opened.pk}/")
+    page_s.append(time.perf_counter() - t)
     assert response.status_code == 200, response.status_code
-    t = time.perf_counter(); answer = client.get(f"/api/recalls/{lot.lot_number}"); api_s.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    answer = client.get(f"/api/recalls/{lot.lot_number}")
+    api_s.append(time.perf_counter() - t)
     assert answer.status_code == 200, answer.status_code
 body = answer.json()
 print(json.dumps({
