@@ -24,13 +24,14 @@ PERFORMER, VERIFIER = "preparateur", "pharmacien"
 LINE = "LINE-1"
 
 
-def _ready(fmt: VialFormat, when: datetime) -> tuple[bool, bool]:
-    """(decontamination ok, format parts ok) a day from now."""
+def _missing(fmt: VialFormat, when: datetime) -> str | None:
+    """What the line lacks at `when` for `fmt`: "decontamination", "format_parts" or None
+    (the decontamination is checked first)."""
     try:
         check_line_ready(LINE, fmt, when)
     except Refused as exc:
-        return exc.field != "decontamination", exc.field != "format_parts"
-    return True, True
+        return exc.field
+    return None
 
 
 def load_line_state(actor: Actor, echo: Callable[[str], None] = print) -> None:
@@ -49,8 +50,7 @@ def load_line_state(actor: Actor, echo: Callable[[str], None] = print) -> None:
     created: list[str] = []
     stamp = now.strftime("%Y%m%d%H%M")
     for fmt in formats:
-        decon_ok, parts_ok = _ready(fmt, tomorrow)
-        if not decon_ok:
+        if _missing(fmt, tomorrow) == "decontamination":
             with audited_write(actor, reason="demo line state"):
                 decon = Decontamination.objects.create(
                     line_id=LINE,
@@ -62,7 +62,7 @@ def load_line_state(actor: Actor, echo: Callable[[str], None] = print) -> None:
             write_signature(performer, decon, Meaning.PERFORMED, comment="demo decontamination")
             write_signature(verifier, decon, Meaning.VERIFIED, comment="demo decontamination")
             created.append(str(decon))
-        if not parts_ok:
+        if _missing(fmt, tomorrow) == "format_parts":
             with audited_write(actor, reason="demo line state"):
                 parts = FormatPartsSet.objects.create(
                     set_code=f"FP-{fmt.code}-DEMO-{stamp}",

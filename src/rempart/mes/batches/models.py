@@ -7,6 +7,8 @@ through `services.move()`, which checks the domain transition table and appends 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
@@ -16,6 +18,11 @@ from rempart.mes.audit.registry import audited
 from rempart.mes.catalog.models import MasterRecord, Product, VialFormat
 
 STATE_CHOICES = [(s.value, s.value.replace("_", " ")) for s in BatchState]
+
+
+def _utc(moment: datetime) -> str:
+    """A signed time in UTC: the same instant hashes the same whatever zone it came in."""
+    return moment.astimezone(UTC).isoformat()
 
 
 @audited()
@@ -41,8 +48,8 @@ class Decontamination(models.Model):
             "line_id": self.line_id,
             "method": self.method,
             "cycle_id": self.cycle_id,
-            "done_at": self.done_at.isoformat(),
-            "valid_until": self.valid_until.isoformat(),
+            "done_at": _utc(self.done_at),
+            "valid_until": _utc(self.valid_until),
         }
 
 
@@ -71,10 +78,10 @@ class FormatPartsSet(models.Model):
             "set_code": self.set_code,
             "line_id": self.line_id,
             "vial_format_id": self.vial_format_id,
-            "cleaned_at": self.cleaned_at.isoformat(),
-            "sterilised_at": self.sterilised_at.isoformat(),
+            "cleaned_at": _utc(self.cleaned_at),
+            "sterilised_at": _utc(self.sterilised_at),
             "sterilisation_cycle": self.sterilisation_cycle,
-            "valid_until": self.valid_until.isoformat(),
+            "valid_until": _utc(self.valid_until),
         }
 
 
