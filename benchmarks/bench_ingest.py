@@ -106,10 +106,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "cores": os.cpu_count(),
             "load_average_1min_before": load_before,
         }
+        cores = os.cpu_count() or 1
+        if load_before > cores:
+            result["note"] = (
+                f"machine saturated (load {load_before} on {cores} cores, other work running): "
+                "the wall-clock rates are lowered by CPU contention; events_per_cpu_s is the "
+                "ingesting process's own CPU time (on PostgreSQL the server's CPU is not in it)"
+            )
         postgres = os.environ.get("REMPART_BENCH_POSTGRES_URL")
         if postgres:
             result["postgresql"] = _measure(postgres, journal)
-            result["postgresql_note"] = "the database named by REMPART_BENCH_POSTGRES_URL"
+            result["postgresql_note"] = (
+                "the database named by REMPART_BENCH_POSTGRES_URL (committed figures: a "
+                "throwaway cluster from scripts/pg-throwaway.sh, fsync off)"
+            )
         else:
             result["postgresql"] = "not measured: set REMPART_BENCH_POSTGRES_URL to an empty db"
     return result
