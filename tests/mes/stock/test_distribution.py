@@ -218,3 +218,21 @@ def test_a_shipment_of_a_recalled_or_expired_lot_is_refused(world: World) -> Non
         services.ship_dispatch(world.users["technician"], dispatch)
     assert "damaged" in caught.value.message
     assert ledger.check_ledger() == []
+
+
+def test_reading_stock_expires_lots_so_none_shows_as_available(world: World) -> None:
+    from rempart.mes.stock import queries
+
+    released_lot(world, "OLD", 100, expiry=today() + timedelta(days=40))
+    released_lot(world, "NEW", 100, expiry=today() + timedelta(days=170))
+    pharmacist = world.users["pharmacist"]
+    soon = queries.near_expiry_rows(pharmacist)
+    assert [(loc.code, row.lot.lot_number, row.quantity) for loc, row in soon] == [
+        ("CENTRAL", "OLD", 90)
+    ]
+    later = today() + timedelta(days=41)
+    [central] = [p for p in queries.stock_by_location(pharmacist, later) if p.rows]
+    shown = {row.lot.lot_number: (row.lot.status, row.available) for row in central.rows}
+    assert shown == {"OLD": ("expired", False), "NEW": ("released", True)}
+    assert central.available_total == 90
+    assert Lot.objects.get(lot_number="OLD").status == "expired"
