@@ -43,7 +43,24 @@ def test_the_fast_canonical_form_is_rfc8785(value: Any) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [21.0, -0.0, 1e-5, 1e-7, 1e16, 1.5e300, 0.1, 123456.789, 1e21, {"é": 1, "z": 2, "😀": 3}],
+    [
+        21.0,
+        -0.0,
+        [-0.0, 1.0],
+        1e-5,
+        1e-7,
+        1e16,
+        9007199254740994.0,
+        1.5e300,
+        0.1,
+        123456.789,
+        1e21,
+        {"é": 1, "z": 2, "😀": 3},
+        {"a": "v1.0,", "b": 2.0},
+        {"a": "x1.0}", "b": [3.0]},
+        ["2e5", 4.0],
+        {"k": "-0.0]", "n": -0.0},
+    ],
 )
 def test_numbers_and_keys_where_python_and_ecmascript_differ(value: Any) -> None:
     assert seal.canonical(value) == bytes(rfc8785.dumps(value))

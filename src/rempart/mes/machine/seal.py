@@ -86,7 +86,7 @@ def canonical_text(value: Any) -> str:
     """RFC 8785 canonical JSON of `value`, as text."""
     try:
         text = _dumps(_es_numbers(value))
-    except (_NotPlain, TypeError):
+    except (_NotPlain, TypeError, ValueError):
         text = ""
     if text and text.isascii():
         return text
