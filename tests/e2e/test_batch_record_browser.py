@@ -48,7 +48,7 @@ def test_the_batch_record_shows_the_ipc_chart_and_the_batch_is_held(
     page.fill("#password", qa.password)
     page.click("#login-submit")
     page.goto(f"{live_server.url}/batches/{NUMBER}/")
-    expect(page.locator("#state")).to_contain_text("filled")
+    expect(page.locator("#state")).to_contain_text("quarantine")
     chart = page.locator("svg#ipc-chart")
     expect(chart).to_be_visible()
     expect(chart.locator("polyline")).to_have_count(1)
@@ -58,10 +58,10 @@ def test_the_batch_record_shows_the_ipc_chart_and_the_batch_is_held(
 
     page.fill("#hold-reason", "")
     page.click("#hold")  # the browser refuses an empty reason (required): nothing sent
-    expect(page.locator("#state")).to_contain_text("filled")
+    expect(page.locator("#state")).to_contain_text("quarantine")
     page.fill("#hold-reason", "fill-weight trend under investigation")
     page.click("#hold")
-    expect(page.locator("#state")).to_contain_text("on hold (held from filled)")
+    expect(page.locator("#state")).to_contain_text("on hold (held from quarantine)")
     expect(page.locator("body")).to_contain_text("fill-weight trend under investigation")
     expect(page.locator("#resume")).to_be_visible()
     page.close()

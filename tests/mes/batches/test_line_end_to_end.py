@@ -99,13 +99,15 @@ def test_a_batch_runs_from_order_to_filled_with_every_record(
     assert first.gaps == second.gaps == []
 
     batch.refresh_from_db()
-    assert batch.state == "filled"
+    # At batch end QC's hook (qc.hooks.batch_filled) moves the filled batch to quarantine.
+    assert batch.state == "quarantine"
     assert list(BatchEvent.objects.filter(batch=batch).values_list("target", flat=True)) == [
         "planned",
         "scheduled",
         "line_clearance",
         "filling",
         "filled",
+        "quarantine",
     ]
     vials = VialRecord.objects.filter(batch_number="E2E-001")
     assert sorted(vials.values_list("vial_sequence", flat=True)) == list(range(1, QUANTITY + 1))
