@@ -7,6 +7,8 @@
   var url = box.getAttribute("data-status-url");
   var every = 1000 * (parseFloat(box.getAttribute("data-refresh-s")) || 5);
   var records = box.getAttribute("data-record-url");
+  var none = box.getAttribute("data-none") || "none";
+  var sequence = box.getAttribute("data-sequence") || "sequence";
   var SVG = "http://www.w3.org/2000/svg";
   function text(id, value) {
     var node = document.getElementById(id);
@@ -27,7 +29,7 @@
     var parts = Object.keys(s.counts).map(function (k) { return k + " " + s.counts[k]; });
     text("counts", parts.length ? parts.join(", ") : "—");
     text("rate", String(s.vials_last_hour));
-    text("journal", "sequence " + s.last_sequence + (s.last_event_at ? ", " + s.last_event_at : ""));
+    text("journal", sequence + " " + s.last_sequence + (s.last_event_at ? ", " + s.last_event_at : ""));
     text("readings", String(s.particles.length));
     var c = s.chart;
     var trend = document.getElementById("trend");
@@ -52,7 +54,7 @@
       var rows = s.open_alarms.length ? s.open_alarms : [null];
       rows.forEach(function (a) {
         var tr = document.createElement("tr");
-        var cells = a ? [a.alarm_id, a.code, a.station, a.severity, a.raised_at] : ["none"];
+        var cells = a ? [a.alarm_id, a.code, a.station, a.severity, a.raised_at] : [none];
         cells.forEach(function (v) {
           var td = document.createElement("td");
           td.textContent = v;
