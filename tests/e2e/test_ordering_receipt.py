@@ -60,7 +60,7 @@ def test_orderer_orders_then_receives_by_typing_codes(
     page.click(".dispatch-link")
     page.fill("#code", vial_identity(wrong, 1).human_readable())
     page.click("#scan-submit")
-    expect(page.locator(".messages")).to_contain_text("FLAGGED")
+    expect(page.locator(".messages .warning")).to_contain_text("is not in")
     expect(page.locator("#scans .scan-flagged")).to_contain_text("DEMO-ROCU-001")
     page.fill("#code", "(01)123")
     page.click("#scan-submit")

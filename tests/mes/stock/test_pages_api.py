@@ -164,7 +164,8 @@ def test_receipt_by_scanning_on_the_page_flags_a_wrong_lot(world: World) -> None
     wrong = other if picked == lot else lot
     page = a.post(url + "scan", {"code": vial_identity(wrong, 1).element_string()}, follow=True)
     text = page.content.decode()
-    assert "FLAGGED" in text
+    assert "scan-flagged" in text
+    assert "SIGNALÉ" in text  # French by default
     assert f"lot {wrong.lot_number} is not in {dispatch.number}" in text
     page = a.post(url + "scan", {"code": "not a code"}, follow=True)
     assert "scan: not a GS1 code" in page.content.decode()
