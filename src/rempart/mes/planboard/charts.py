@@ -90,5 +90,5 @@ def fill_svg(plan: dict[str, Any]) -> str:
     ax.set_xlim(0, 100)
     ax.set_xlabel("fill rate over the horizon (%)")
     ax.invert_yaxis()
-    ax.legend(loc="lower left", fontsize=7)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
     return _svg(fig)
