@@ -45,3 +45,14 @@ def test_batch_end_takes_the_samples_and_quarantines_the_lot(world: World) -> No
     assert ingest_machine_events(line_of("QC-END-1"), journal("QC-END-1")).stored == 0
     batch.refresh_from_db()
     assert (QcSample.objects.count(), LotEvent.objects.count(), batch.events.count()) == before
+
+
+def test_demo_specifications_are_loaded_once(world: World) -> None:
+    from rempart.mes.audit.context import Actor
+    from rempart.mes.qc.demo import load_specifications
+    from rempart.mes.qc.models import Specification
+
+    assert load_specifications(Actor.system("load-demo")) == 4
+    assert load_specifications(Actor.system("load-demo")) == 0
+    spec = Specification.objects.get(product=world.product, test="assay")
+    assert spec.limits_text == "95–105 % label claim"

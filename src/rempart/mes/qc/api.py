@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from rempart.domain.roles import Action
 from rempart.mes.accounts.models import User
@@ -95,7 +95,7 @@ def batch_results(request: HttpRequest, number: str) -> list[dict[str, str]]:
 
 
 @router.post("/qc/samples/{sample_id}/result", response={201: ResultOut})
-def enter_result(request: HttpRequest, sample_id: str, payload: ResultIn) -> tuple[int, Any]:
+def enter_result(request: HttpRequest, sample_id: str, payload: ResultIn) -> Status[Any]:
     user = _user(request, Action.RECORD_QC_RESULT)
     sample = QcSample.objects.filter(sample_id=sample_id).first()
     if sample is None:
@@ -107,12 +107,15 @@ def enter_result(request: HttpRequest, sample_id: str, payload: ResultIn) -> tup
         comment=payload.comment,
         request_id=str(request.META.get("REMPART_REQUEST_ID", "")),
     )
-    return 201, {
-        "sample_id": sample.sample_id,
-        "value": result.value,
-        "status": result.status,
-        "specification_version": result.specification.version,
-        "limits": result.specification.limits_text,
-        "analyst": result.analyst_name,
-        "deviation": result.deviation_number,
-    }
+    return Status(
+        201,
+        {
+            "sample_id": sample.sample_id,
+            "value": result.value,
+            "status": result.status,
+            "specification_version": result.specification.version,
+            "limits": result.specification.limits_text,
+            "analyst": result.analyst_name,
+            "deviation": result.deviation_number,
+        },
+    )

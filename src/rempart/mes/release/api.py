@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from rempart.domain.roles import Action
 from rempart.mes.accounts.models import User
@@ -89,7 +89,7 @@ def cockpit(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/release/batches/{number}/review", response={201: dict[str, str]})
-def review(request: HttpRequest, number: str, payload: SignIn) -> tuple[int, Any]:
+def review(request: HttpRequest, number: str, payload: SignIn) -> Status[Any]:
     user = _user(request, Action.REVIEW_BATCH_AUDIT_TRAIL)
     done = services.review_audit_trail(
         user,
@@ -99,7 +99,7 @@ def review(request: HttpRequest, number: str, payload: SignIn) -> tuple[int, Any
         comment=payload.comment,
         request_id=_rid(request),
     )
-    return 201, {"batch_number": number, "reviewer": done.reviewer_name}
+    return Status(201, {"batch_number": number, "reviewer": done.reviewer_name})
 
 
 def _decision(number: str, decision: Any) -> dict[str, Any]:
@@ -112,7 +112,7 @@ def _decision(number: str, decision: Any) -> dict[str, Any]:
 
 
 @router.post("/release/batches/{number}/release", response={201: DecisionOut})
-def release(request: HttpRequest, number: str, payload: SignIn) -> tuple[int, Any]:
+def release(request: HttpRequest, number: str, payload: SignIn) -> Status[Any]:
     user = _user(request, Action.RELEASE_BATCH)
     decision = services.release_batch(
         user,
@@ -122,11 +122,11 @@ def release(request: HttpRequest, number: str, payload: SignIn) -> tuple[int, An
         comment=payload.comment,
         request_id=_rid(request),
     )
-    return 201, _decision(number, decision)
+    return Status(201, _decision(number, decision))
 
 
 @router.post("/release/batches/{number}/reject", response={201: DecisionOut})
-def reject(request: HttpRequest, number: str, payload: RejectIn) -> tuple[int, Any]:
+def reject(request: HttpRequest, number: str, payload: RejectIn) -> Status[Any]:
     user = _user(request, Action.RELEASE_BATCH)
     decision = services.reject_batch(
         user,
@@ -136,4 +136,4 @@ def reject(request: HttpRequest, number: str, payload: RejectIn) -> tuple[int, A
         reason=payload.reason,
         request_id=_rid(request),
     )
-    return 201, _decision(number, decision)
+    return Status(201, _decision(number, decision))
