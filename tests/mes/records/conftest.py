@@ -1,7 +1,9 @@
-"""A sample batch with a complete record: ordered, scheduled, line clearance performed and
-verified (then corrected, which invalidates both signatures), filled by the twin's journal
-(every vial, particle readings, reconciliation), an EM action excursion opening a deviation
-closed by QA with a signature, and a data gap resolved by QA."""
+"""A sample batch with a complete record: ordered, scheduled, compounding steps performed
+and verified, line clearance performed and verified (then corrected, which invalidates both
+signatures), filled by the twin's journal (every vial, particle readings, reconciliation),
+an EM action excursion opening a deviation closed by QA with a signature, a data gap
+resolved by QA, QC samples with every result entered, and the audit-trail review signed by
+QA."""
 
 from __future__ import annotations
 
@@ -19,9 +21,12 @@ from rempart.mes.batches.services import move, sign_line_clearance
 from rempart.mes.catalog.models import MasterRecord
 from rempart.mes.machine.services import ingest_machine_events, record_data_gap, resolve_data_gap
 from rempart.mes.quality.services import close_deviation, open_deviations_for
+from rempart.mes.release.services import review_audit_trail
 from rempart.twin.line import FillingLine
 from tests.mes.batches.conftest import totp, twin_record
+from tests.mes.batches.factories import prepare
 from tests.mes.conftest import PASSWORD, World
+from tests.mes.qc.factories import pass_all, specifications
 from tests.twin.conftest import START, load, quiet_params
 
 __all__ = ["twin_record"]
@@ -81,6 +86,7 @@ def sample_batch(world: World, twin_record: MasterRecord) -> Batch:
     tech, pharma, qa = world.users["technician"], world.users["pharmacist"], world.users["qa"]
     batch = ordered(world, twin_record, NUMBER, QUANTITY)
     batch = move(actor_for(tech), batch, BatchState.SCHEDULED)
+    prepare(world, batch)  # every compounding step performed and verified, signed
     sign_line_clearance(
         tech, batch, meaning="performed", password=PASSWORD, totp_code=totp(tech), checks="vide"
     )
@@ -105,6 +111,13 @@ def sample_batch(world: World, twin_record: MasterRecord) -> Batch:
         password=PASSWORD,
         totp_code=totp(qa),
     )
+    # QC: the specifications of the product, every sample's result passing (QC analyst);
+    # then the audit-trail review by QA, who did no step (signed "reviewed").
+    specifications(world.users["qc"], twin_record.product)
+    batch.refresh_from_db()
+    pass_all(world.users["qc"], batch)
+    batch.refresh_from_db()
+    review_audit_trail(qa, batch, password=PASSWORD, totp_code=totp(qa), comment="vu")
     batch.refresh_from_db()
     return batch
 

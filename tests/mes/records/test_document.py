@@ -4,7 +4,6 @@ every vial and entry; a batch with no machine data still renders."""
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import re
@@ -18,11 +17,20 @@ from rempart.domain.signatures import Meaning
 from rempart.mes.audit.models import AuditEntry
 from rempart.mes.batches.models import Batch, LineClearance
 from rempart.mes.machine.models import MachineEvent, VialRecord
-from rempart.mes.records import render, sources
+from rempart.mes.qc import facts
+from rempart.mes.records import render
 from rempart.mes.records.document import collect
 from rempart.mes.signatures.models import Signature
 
-FRENCH_MEANINGS = {"performed": "réalisé", "verified": "vérifié", "approved": "approuvé"}
+FRENCH_MEANINGS = {
+    "performed": "réalisé",
+    "verified": "vérifié",
+    "approved": "approuvé",
+    "reviewed": "revu",
+}
+
+
+_NOT_PREPARATION = {"batches.lineclearance", "quality.deviation", "release.audittrailreview"}
 
 
 def pdf_text(pdf: bytes) -> tuple[str, int]:
@@ -44,18 +52,22 @@ def validate(document: dict[str, Any]) -> None:
 
 
 def test_the_pdf_holds_every_signature_and_every_audit_entry(sample_batch: Batch) -> None:
-    document = collect(sample_batch, journal_entries=False)
+    document = collect(sample_batch)
     text, pages = pdf_text(render.as_pdf(sample_batch))
     flat_text = flat(text)
 
     # Signatures: the clearance (performed, verified, both invalidated by the later
     # correction) and the deviation's closure by QA (approved, valid).
     signatures = document["signatures"]
-    assert [(s["meaning"], s["valid"]) for s in signatures] == [
-        ("performed", False),
-        ("verified", False),
-        ("approved", True),
-    ]
+    by_entity: dict[str, list[tuple[str, bool]]] = {}
+    for s in signatures:
+        by_entity.setdefault(s["entity"], []).append((s["meaning"], s["valid"]))
+    assert by_entity.pop("batches.lineclearance") == [("performed", False), ("verified", False)]
+    assert by_entity.pop("quality.deviation") == [("approved", True)]
+    assert by_entity.pop("release.audittrailreview") == [("reviewed", True)]
+    # What remains is the compounding sheet: five steps, each performed and verified.
+    [(preparation, steps)] = by_entity.items()
+    assert sorted(steps) == [("performed", True)] * 5 + [("verified", True)] * 5, preparation
     for signature in signatures:
         row = flat(
             f"{signature['printed_name']} {signature['role']} "
@@ -65,13 +77,12 @@ def test_the_pdf_holds_every_signature_and_every_audit_entry(sample_batch: Batch
     assert flat("invalidée par une modification ultérieure") in flat_text
     assert "UTC+01:00 (Europe/Paris)" in text
 
-    # Every audit entry of the batch's records but the line journal's is listed by number;
-    # the journal's are counted.
-    listed = [e for e in document["audit_trail"]["entries"] if not e["journal"]]
-    assert len(listed) > 50
-    for entry in listed:
+    # Every audit entry of the batch's records is listed by its number.
+    entries = document["audit_trail"]["entries"]
+    assert len(entries) > 100
+    for entry in entries:
         assert f"#{entry['seq']}" in flat_text, entry
-    changed = [e for e in listed if e["after_first_entry"]]
+    changed = [e for e in entries if e["after_first_entry"]]
     assert {(e["entity"], e["field"]) for e in changed} >= {
         ("batches_lineclearance", "checks"),
         ("quality_deviation", "status"),
@@ -79,16 +90,12 @@ def test_the_pdf_holds_every_signature_and_every_audit_entry(sample_batch: Batch
     }
     assert flat_text.count("MODIFIÉAPRÈSPREMIÈRESAISIE") == len(changed)
     assert flat("vide; étiquettes retirées") in flat_text
-    journal = document["audit_trail"]["machine_journal"]
-    events = MachineEvent.objects.filter(batch_number="REC-001").values_list("pk", flat=True)
-    assert journal["events"] == len(events)
-    assert (
-        journal["entries"]
-        == AuditEntry.objects.filter(
-            entity="machine_machineevent", entity_key__in=[str(k) for k in events]
-        ).count()
-    )
-    assert flat(f"compte {journal['entries']} entrées d'audit") in flat_text
+    # The journal's sealed pages, with their digests.
+    journal = document["journal"]
+    assert journal["events"] == MachineEvent.objects.filter(batch_number="REC-001").count()
+    assert journal["pages"]
+    for page in journal["pages"]:
+        assert page["sha256"] in flat_text
 
     # Header on every page, "page X sur Y", French labels, both charts drawn.
     assert text.count("Dossier de lot REC-001 — CISA-2-10") >= pages
@@ -107,15 +114,17 @@ def test_the_json_validates_and_holds_every_vial_and_every_entry(sample_batch: B
     assert [v["vial_sequence"] for v in document["vials"]["records"]] == list(
         vials.values_list("vial_sequence", flat=True)
     )
-    events = [
-        str(k)
-        for k in MachineEvent.objects.filter(batch_number="REC-001").values_list("pk", flat=True)
-    ]
-    expected = AuditEntry.objects.filter(
-        entity="machine_machineevent", entity_key__in=events
-    ).count()
     entries = document["audit_trail"]["entries"]
-    assert sum(1 for e in entries if e["journal"]) == expected > 0
+    listed = {e["seq"] for e in entries}
+    # Against the QC side's own list of the batch's records (qc.facts.batch_rows): every
+    # audit entry of every one of them is in the document.
+    for model, rows in facts.batch_rows(sample_batch).items():
+        expected = AuditEntry.objects.filter(
+            entity=model._meta.db_table, entity_key__in=[str(r.pk) for r in rows]
+        ).values_list("seq", flat=True)
+        assert set(expected) <= listed, model
+    pages = AuditEntry.objects.filter(entity="machine_journalpage").values_list("seq", flat=True)
+    assert set(pages) <= listed  # the sample's journal holds only this batch
     clearance = LineClearance.objects.get(batch__batch_number="REC-001")
     assert set(
         AuditEntry.objects.filter(
@@ -129,20 +138,29 @@ def test_the_json_validates_and_holds_every_vial_and_every_entry(sample_batch: B
     ).count()
     assert batch_signature_entries > 0
     assert len(signature_keys) > len(document["signatures"])  # the master record's are apart
-    assert document["audit_trail"]["listed"] == document["audit_trail"]["total"] == len(entries)
+    assert document["audit_trail"]["total"] == len(entries) == len(listed)
     [deviation] = document["deviations"]
     assert deviation["status"] == "closed"
     assert deviation["closure_signature"]["meaning"] == Meaning.APPROVED
     assert deviation["closure_signature"]["valid"] is True
     assert document["environment"]["summary"]["levels"]["action"] == 1
     assert document["reconciliation"]["balanced"] is True
-    assert document["steps"][0]["performed_by"] == "Tech Test (invalidated by a later change)"
+    [clearance_step] = [s for s in document["steps"] if s["entity"] == "batches.lineclearance"]
+    assert clearance_step["performed_by"] == "Tech Test (invalidated by a later change)"
+    assert clearance_step["verified_by"] == "Pharma Test (invalidated by a later change)"
+    preparation = [s for s in document["steps"] if s["entity"] not in _NOT_PREPARATION]
+    assert len(preparation) == 5
+    assert {(s["performed_by"], s["verified_by"]) for s in preparation} == {
+        ("Tech Test", "Pharma Test")
+    }
     assert [s["target"] for s in document["states"]] == [
         "planned",
         "scheduled",
         "line_clearance",
         "filling",
         "filled",
+        "quarantine",
+        "under_review",
     ]
 
 
@@ -188,21 +206,29 @@ def test_english_on_request(bare_batch: Batch) -> None:
     assert "No vial record from the line." in text
 
 
-def test_qc_and_release_sections_follow_the_qc_facts_module(sample_batch: Batch) -> None:
+def test_qc_results_and_release_come_from_the_qc_facts(sample_batch: Batch) -> None:
     document = collect(sample_batch)
-    available, rows = sources.qc_results(sample_batch)
-    assert document["qc"] == {"available": available, "results": rows}
-    try:
-        facts = importlib.import_module("rempart.mes.qc.facts")
-    except ModuleNotFoundError:
-        assert available is False
-        return
-    if hasattr(facts, "qc_results_table"):
-        assert available is True
-        assert rows == [
-            {k: str(v) for k, v in row.items()} for row in facts.qc_results_table(sample_batch)
-        ]
-    if hasattr(facts, "release_checklist"):
-        assert document["release"]["checklist_available"] is True
-        codes = [b.code for b in facts.release_checklist(sample_batch)]
-        assert [c["code"] for c in document["release"]["checklist"]] == [str(c) for c in codes]
+    rows = facts.qc_results_table(sample_batch)
+    assert rows, "the batch end created QC samples and every result was entered"
+    assert document["qc"]["results"] == rows
+    assert any(r["result"] for r in rows)
+    [review] = document["release"]["decisions"]
+    assert (review["record"], review["who"], review["meaning"]) == (
+        "audit trail review",
+        "Qa Test",
+        "reviewed",
+    )
+    assert [c["code"] for c in document["release"]["checklist"]] == [
+        str(b.code) for b in facts.release_checklist(sample_batch)
+    ]
+    assert "signature_invalidated" in [c["code"] for c in document["release"]["checklist"]]
+    # The review's signature is one of the batch's signatures, its rows in the audit trail.
+    assert ("Qa Test", "reviewed", True) in [
+        (s["printed_name"], s["meaning"], s["valid"]) for s in document["signatures"]
+    ]
+    entities = set(document["audit_trail"]["by_entity"])
+    assert {"qc_qcsample", "qc_qcresult", "release_audittrailreview"} <= entities
+    text = flat(pdf_text(render.as_pdf(sample_batch))[0])
+    for row in rows:
+        assert flat(row["sample_id"]) in text
+    assert flat("signatures were invalidated by later changes") in text

@@ -16,10 +16,12 @@ a GMP model another app adds later is included without touching this module:
    its samples, for instance);
 5. the signatures on any of those rows.
 
-Every audit entry of those rows is in the document; an entry whose action is not INSERT is a
-change after first entry and is marked `after_first_entry`. The line's journal
-(`MachineEvent`, append-only: INSERT entries only) is by far the largest part: the JSON
-carries every one of its entries, the PDF a count (`journal_entries=False`).
+Every audit entry of those rows is in the document, the PDF's and the JSON's alike; an
+entry whose action is not INSERT is a change after first entry and is marked
+`after_first_entry`. The line's journal (`MachineEvent`) is not captured field by field: it
+is append-only and sealed page by page by audited `JournalPage` rows (decision note 0011).
+The pages holding the batch's entries are among its records (their audit entries listed),
+and the `journal` section names them with their SHA-256.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from rempart.mes.machine.models import (
     Alarm,
     DataGap,
     Intervention,
+    JournalPage,
     MachineEvent,
     ParticleReading,
     Reconciliation,
@@ -520,68 +523,83 @@ AUDIT_COLUMNS = (
 )
 
 
-def _audit(
-    found: dict[type[models.Model], list[Any]], signature_ids: list[int], journal_entries: bool
-) -> Json:
+def _audit(found: dict[type[models.Model], list[Any]], signature_ids: list[int]) -> Json:
     tables: list[tuple[str, list[str]]] = [
         (model._meta.db_table, [str(k) for k in keys]) for model, keys in found.items()
     ]
     tables.append((Signature._meta.db_table, [str(k) for k in signature_ids]))
-    journal_table = MachineEvent._meta.db_table
     entries: list[Json] = []
     per_table: dict[str, int] = {}
-    journal: Json = {"table": journal_table, "entries": 0, "events": 0, "listed": journal_entries}
     for table, keys in tables:
-        if not keys:
-            continue
-        is_journal = table == journal_table
-        if is_journal:
-            journal["events"] = len(keys)
         for part in _chunks(keys):
-            query = AuditEntry.objects.filter(entity=table, entity_key__in=part)
-            if is_journal and not journal_entries:
-                n = query.count()
-                journal["entries"] += n
-                per_table[table] = per_table.get(table, 0) + n
-                continue
-            rows = list(query.values(*AUDIT_COLUMNS))
-            per_table[table] = per_table.get(table, 0) + len(rows)
-            if is_journal:
-                journal["entries"] += len(rows)
+            rows = list(
+                AuditEntry.objects.filter(entity=table, entity_key__in=part).values(*AUDIT_COLUMNS)
+            )
+            if rows:
+                per_table[table] = per_table.get(table, 0) + len(rows)
             for row in rows:
                 row["recorded_at"] = moment(row["recorded_at"])
                 row["after_first_entry"] = row["action"] != "INSERT"
-                row["journal"] = is_journal
             entries.extend(rows)
     entries.sort(key=lambda e: e["seq"])
-    changed = sum(1 for e in entries if e["after_first_entry"])
     return {
-        "total": sum(per_table.values()),
-        "listed": len(entries),
-        "changes_after_first_entry": changed,
+        "total": len(entries),
+        "changes_after_first_entry": sum(1 for e in entries if e["after_first_entry"]),
         "by_entity": dict(sorted(per_table.items())),
-        "machine_journal": journal,
         "entries": entries,
     }
 
 
-def collect(batch: Batch, *, journal_entries: bool = True) -> Json:
-    """The complete batch record of `batch` (schema: `batch-record.schema.json`).
+def journal_pages(batch: Batch) -> tuple[Json, list[Any]]:
+    """The line journal's entries for the batch and the sealed pages that hold them."""
+    span = MachineEvent.objects.filter(
+        line_id=batch.line_id, batch_number=batch.batch_number
+    ).aggregate(first=Min("sequence"), last=Max("sequence"))
+    events = MachineEvent.objects.filter(
+        line_id=batch.line_id, batch_number=batch.batch_number
+    ).count()
+    pages = (
+        list(
+            JournalPage.objects.filter(
+                line_id=batch.line_id,
+                first_sequence__lte=span["last"],
+                last_sequence__gte=span["first"],
+            ).order_by("first_sequence", "id")
+        )
+        if span["first"] is not None
+        else []
+    )
+    return {
+        "line_id": batch.line_id,
+        "events": events,
+        "first_sequence": span["first"],
+        "last_sequence": span["last"],
+        "pages": [
+            {
+                "first_sequence": p.first_sequence,
+                "last_sequence": p.last_sequence,
+                "count": p.count,
+                "sha256": p.sha256,
+                "stored_at": moment(p.stored_at),
+            }
+            for p in pages
+        ],
+    }, [p.pk for p in pages]
 
-    `journal_entries=False` counts the audit entries of the line's journal instead of
-    listing them (what the PDF shows); the JSON export lists them all.
-    """
+
+def collect(batch: Batch) -> Json:
+    """The complete batch record of `batch` (schema: `batch-record.schema.json`)."""
     batch = Batch.objects.select_related(
         "product__molecule", "product__vial_format", "master_record__product", "ordered_by"
     ).get(pk=batch.pk)
     record = batch.master_record
     record = MasterRecord.objects.select_related("product", "author").get(pk=record.pk)
     found = linked_records(batch)
+    journal, page_keys = journal_pages(batch)
+    if page_keys:
+        found[JournalPage] = page_keys
     signatures, steps = _signatures(found)
     first, last = batch_window(batch)
-    qc_available, qc_rows = sources.qc_results(batch)
-    decisions_available, decisions = sources.release_decisions(batch)
-    checklist_available, checklist = sources.release_checklist(batch)
     number = batch.batch_number
     return {
         "schema_version": SCHEMA_VERSION,
@@ -599,12 +617,11 @@ def collect(batch: Batch, *, journal_entries: bool = True) -> Json:
         "deviations": _deviations(number, signatures),
         "data_gaps": _gaps(number),
         "reconciliation": _reconciliation(number, record),
-        "qc": {"available": qc_available, "results": qc_rows},
+        "qc": {"results": sources.qc_results(batch)},
         "release": {
-            "available": decisions_available,
-            "decisions": decisions,
-            "checklist_available": checklist_available,
-            "checklist": checklist,
+            "decisions": sources.release_decisions(batch),
+            "checklist": sources.release_checklist(batch),
         },
-        "audit_trail": _audit(found, [s["id"] for s in signatures], journal_entries),
+        "journal": journal,
+        "audit_trail": _audit(found, [s["id"] for s in signatures]),
     }

@@ -1,8 +1,9 @@
 """The batch record as a PDF (WeasyPrint, from `records/batch_record_pdf.html`) and as JSON.
 
 Both come from `document.collect`; the PDF summarises the vials (counts, reject reasons,
-fill statistics, chart) and counts the line journal's audit entries, the JSON carries every
-vial and every entry. French by default (the app's catalogue in `records/locale`).
+fill statistics, chart) where the JSON carries every vial, and the EM readings (chart and
+the readings above the alert limit) where the JSON carries every reading. French by
+default (the app's catalogue in `records/locale`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,32 @@ def _statuses() -> dict[str, str]:
     }
 
 
+def _column_labels() -> dict[str, str]:
+    """Headings of the QC results and release decision tables (their rows' keys)."""
+    return {
+        "sample_id": _("Sample"),
+        "test": _("Test"),
+        "units": _("Units"),
+        "specification_version": _("Specification"),
+        "method": _("Method"),
+        "limits": _("Limits"),
+        "result": _("Result"),
+        "unit": _("Unit"),
+        "status": _("Status"),
+        "analyst": _("Analyst"),
+        "entered_at": _("Entered"),
+        "zone": _("Zone"),
+        "deviation": _("Deviation"),
+        "record": _("Record"),
+        "who": _("Printed name"),
+        "role": _("Role"),
+        "meaning": _("Meaning"),
+        "when": _("Time (local, with zone)"),
+        "signed_at": _("Signed"),
+        "comment": _("Comment"),
+    }
+
+
 def _shown(signature: Json, meanings: dict[str, str], statuses: dict[str, str]) -> Json:
     return {
         **signature,
@@ -78,6 +105,7 @@ def html(document: Json) -> str:
         }
         for d in document["deviations"]
     ]
+    labels = _column_labels()
     qc_rows = document["qc"]["results"]
     qc_columns = list(dict.fromkeys(k for row in qc_rows for k in row))
     decisions = document["release"]["decisions"]
@@ -115,11 +143,11 @@ def html(document: Json) -> str:
             "signatures": signatures,
             "master_signatures": master_signatures,
             "deviations": deviations,
-            "qc_columns": qc_columns,
+            "qc_columns": [labels.get(c, c) for c in qc_columns],
             "qc_rows": [[row.get(c, "") for c in qc_columns] for row in qc_rows],
-            "decision_columns": decision_columns,
+            "decision_columns": [labels.get(c, c) for c in decision_columns],
             "decision_rows": [[row.get(c, "") for c in decision_columns] for row in decisions],
-            "audit_entries": [e for e in audit["entries"] if not e["journal"]],
+            "audit_entries": audit["entries"],
             "fill_chart": fill_chart,
             "particle_chart": particle_chart,
             "excursions": excursions,
@@ -140,4 +168,4 @@ def pdf_from_document(document: Json, language: str = "fr") -> bytes:
 
 def as_pdf(batch: Batch, language: str = "fr") -> bytes:
     """The batch record PDF of `batch` in `language` (fr or en)."""
-    return pdf_from_document(collect(batch, journal_entries=False), language)
+    return pdf_from_document(collect(batch), language)
