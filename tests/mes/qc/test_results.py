@@ -129,6 +129,11 @@ def test_sterility_is_refused_before_the_incubation_ends(world: World) -> None:
         services.enter_result(qc, sterility, "no growth")
     assert early.value.field == "value"
     assert "incubation" in early.value.message
+    with pytest.raises(Refused) as csv_early:
+        services.import_results_csv(qc, "sample_id,value\nQC-R-3-ASY,100\nQC-R-3-STE,no growth\n")
+    assert csv_early.value.field == "line 3"
+    assert "incubation of QC-R-3-STE ends" in csv_early.value.message
+    assert QcResult.objects.count() == 0
 
 
 def test_csv_import_names_every_bad_line_and_writes_nothing(world: World, batch: object) -> None:

@@ -132,6 +132,17 @@ def start_test(user: User, sample: QcSample, request_id: str = "") -> QcSample:
     return sample
 
 
+def incubation_problem(sample: QcSample) -> str | None:
+    """Why the sample cannot have its result yet (its incubation runs), or None."""
+    if not sample.incubation_days:
+        return None
+    ready = sample.taken_at.timestamp() + sample.incubation_days * 86400
+    if datetime.now(UTC).timestamp() >= ready:
+        return None
+    end = datetime.fromtimestamp(ready, ZoneInfo(settings.TIME_ZONE))
+    return f"incubation of {sample.sample_id} ends {end:%Y-%m-%d %H:%M %Z}"
+
+
 def _result(user: User, sample: QcSample, value: str, comment: str) -> QcResult:
     """Judge and store one result (inside the caller's audited transaction)."""
     locked = QcSample.objects.select_for_update().select_related("batch__product").get(pk=sample.pk)
@@ -145,13 +156,9 @@ def _result(user: User, sample: QcSample, value: str, comment: str) -> QcResult:
         raise Refused(
             f"no specification for {locked.kind} of {batch.product.code}", field="specification"
         )
-    if locked.incubation_days:
-        ready = locked.taken_at.timestamp() + locked.incubation_days * 86400
-        if datetime.now(UTC).timestamp() < ready:
-            end = datetime.fromtimestamp(ready, ZoneInfo(settings.TIME_ZONE))
-            raise Refused(
-                f"incubation of {locked.sample_id} ends {end:%Y-%m-%d %H:%M %Z}", field="value"
-            )
+    waiting = incubation_problem(locked)
+    if waiting:
+        raise Refused(waiting, field="value")
     try:
         verdict, number = judge(spec.limits, value)
     except DomainError as exc:
@@ -256,6 +263,8 @@ def import_results_csv(user: User, text: str, request_id: str = "") -> ImportRep
             problems.append(f"line {number}: {sid} is a retention sample")
         elif QcResult.objects.filter(sample=sample).exists():
             problems.append(f"line {number}: {sid} already has its result")
+        elif incubation_problem(sample):
+            problems.append(f"line {number}: {incubation_problem(sample)}")
         else:
             spec = current_specification(sample.batch.product, sample.kind)
             if spec is None:

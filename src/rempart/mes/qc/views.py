@@ -18,7 +18,7 @@ from rempart.domain.qc import TESTED_KINDS
 from rempart.domain.roles import Action, may
 from rempart.mes.catalog.models import Product
 from rempart.mes.core.errors import Refused
-from rempart.mes.core.pages import current_user, request_id, requires
+from rempart.mes.core.pages import current_user, error_page, request_id, requires
 from rempart.mes.qc import services
 from rempart.mes.qc.models import EM_SAMPLE_TYPES, QcSample, Specification, ViableEmResult
 from rempart.mes.stock.models import Lot
@@ -119,7 +119,7 @@ def specifications(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if request.method == "POST":
         if not may(user.role, Action.RECORD_QC_RESULT):
-            return render(request, "error.html", {"status": 403, "message": "no"}, status=403)
+            return error_page(request, 403, f"the role {user.role} may not record qc results")
         post = request.POST
         try:
             product = Product.objects.filter(pk=_int(post.get("product", ""), "product")).first()
@@ -160,7 +160,7 @@ def viable_em(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if request.method == "POST":
         if not may(user.role, Action.RECORD_QC_RESULT):
-            return render(request, "error.html", {"status": 403, "message": "no"}, status=403)
+            return error_page(request, 403, f"the role {user.role} may not record qc results")
         post = request.POST
         try:
             result = services.record_viable_em(
