@@ -167,3 +167,12 @@ def test_settings_page_saves_issuer_and_product_coding(world: World) -> None:
     page = client.get("/labels/settings/").content.decode()
     assert "PUI Lille" in page
     assert 'value="IV"' in page
+
+
+def test_lot_page_previews_the_label_with_its_symbol(configured: World, lot: Lot) -> None:
+    page = client_for(configured, "technician").get(f"/labels/lots/{lot.lot_number}/")
+    html = page.content.decode()
+    assert "data:image/png;base64," in html
+    assert "Lot : ROC-26-001" in html
+    assert "Voie : voie intraveineuse" in html
+    assert 'id="to-print">9<' in html

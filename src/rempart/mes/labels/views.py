@@ -92,7 +92,7 @@ def lot_labels(request: HttpRequest, number: str) -> HttpResponse:
             context["content"] = services.content_for(lot)
             sample = identity.vial_identity(lot, good[0])
             context["sample"] = sample
-            context["sample_svg"] = datamatrix.svg(sample)
+            context["sample_png"] = datamatrix.png_data_uri(sample)
         except Refused as exc:
             context["problem"] = exc
     return render(request, "labels/lot.html", context)
