@@ -157,3 +157,52 @@ def test_backward_trace_from_a_scan(world: World) -> None:
     assert "rejected" in rejected.value.message
     with pytest.raises(Refused):
         recall.trace(world.users["qa"], "rubbish")
+
+
+def test_recall_through_the_pages_and_the_api(world: World) -> None:
+    from django.test import Client
+
+    lot = released_lot(world, "R-001", 100)
+    deliver(world, "orderer_a", 6, receive=6)
+
+    def client(name: str) -> Client:
+        c = Client()
+        c.force_login(world.users[name])
+        return c
+
+    qa, orderer = client("qa"), client("orderer_a")
+    assert (
+        client("technician").post("/stock/recalls/", {"lot": "R-001", "reason": "x"}).status_code
+        == 403
+    )
+    page = qa.post("/stock/recalls/", {"lot": "NOPE", "reason": "x"}, follow=True)
+    assert "lot: no lot &#x27;NOPE&#x27;" in page.content.decode()
+    response = qa.post("/stock/recalls/", {"lot": "R-001", "reason": "particles found"})
+    opened = Recall.objects.get()
+    assert response["Location"] == f"/stock/recalls/{opened.pk}/"
+    text = qa.get(response["Location"]).content.decode()
+    assert "CHU de Lille" in text
+    assert "000001–000006" in text
+    # the other hospital's orderer does not see this recall
+    assert client("orderer_b").get(f"/stock/recalls/{opened.pk}/").status_code == 404
+    notice = opened.notices.get()
+    bad = orderer.post(
+        f"/stock/recalls/{opened.pk}/notices/{notice.pk}/ack",
+        {"returned": "x", "used": "0"},
+        follow=True,
+    )
+    assert "returned:" in bad.content.decode()
+    orderer.post(
+        f"/stock/recalls/{opened.pk}/notices/{notice.pk}/ack", {"returned": "6", "used": "0"}
+    )
+    notice.refresh_from_db()
+    assert (notice.returned, notice.acknowledged_by) == (6, "Orderer.A Test")
+    api = qa.get(f"/api/recalls/{lot.lot_number}").json()
+    assert api["hospitals"][0]["returned"] == 6
+    qa_user = world.users["qa"]
+    qa.post(f"/stock/recalls/{opened.pk}/close", sign(qa_user))
+    text = qa.get(f"/stock/recalls/{opened.pk}/").content.decode()
+    assert 'id="reconciliation"' in text
+    assert "dispatched 6 = returned 6 + used 0 + missing 0" in text
+    assert "approved" in text
+    assert "(Europe/Paris)" in text
