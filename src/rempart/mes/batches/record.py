@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, ExpressionWrapper, F, IntegerField, Max, Min
+from django.db.models import Avg, Count, ExpressionWrapper, F, IntegerField, Max, Min, Q, Sum
+from django.utils.safestring import mark_safe
 
 from rempart.domain.errors import DomainError
 from rempart.domain.master_record import FillWeightLimits, fill_weight_limits
@@ -70,6 +71,9 @@ CHART_W, CHART_H = 720, 240
 CHART_BUCKETS = 240
 #: Alert and action vials drawn one by one, at most this many.
 CHART_MARKS = 400
+LINE_ACTION = 'stroke="#b00" stroke-width="2"'
+LINE_ALERT = 'stroke="#d80" stroke-dasharray="6 4"'
+LINE_TARGET = 'stroke="#888" stroke-dasharray="2 3"'
 
 
 def _limits(batch: Batch) -> FillWeightLimits | None:
@@ -85,22 +89,80 @@ def _limits(batch: Batch) -> FillWeightLimits | None:
         return None
 
 
-def ipc_chart(batch: Batch) -> dict[str, Any] | None:
-    """Fill weight (g = mL × density) over the vial sequence, with the master record's
-    alert and action limits: SVG coordinates, no script."""
-    limits = _limits(batch)
-    vials = VialRecord.objects.filter(batch_number=batch.batch_number, fill_ml__isnull=False)
-    span = vials.aggregate(
-        n=Count("id"),
-        first=Min("vial_sequence"),
-        last=Max("vial_sequence"),
-        lo=Min("fill_ml"),
-        hi=Max("fill_ml"),
+@dataclass
+class VialSummary:
+    """Every per-vial figure of the record from ONE grouped query (terminal state × reject
+    reason × IPC class), combined here."""
+
+    states: dict[str, int]
+    reject_reasons: dict[str, int]
+    fill_ipc: dict[str, int]
+    fill: dict[str, Any]
+    first_weighed: int | None
+    last_weighed: int | None
+
+
+def vial_summary(number: str) -> VialSummary:
+    weighed = Q(fill_ml__isnull=False)
+    rows = list(
+        VialRecord.objects.filter(batch_number=number)
+        .values("terminal_state", "reject_reason", "fill_ipc")
+        .annotate(
+            n=Count("id"),
+            weighed=Count("fill_ml"),
+            lo=Min("fill_ml"),
+            total=Sum("fill_ml"),
+            hi=Max("fill_ml"),
+            dev_lo=Min("fill_deviation_pct"),
+            dev_hi=Max("fill_deviation_pct"),
+            first=Min("vial_sequence", filter=weighed),
+            last=Max("vial_sequence", filter=weighed),
+        )
+        .order_by()
     )
-    if limits is None or not span["n"]:
+    states: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    ipc: dict[str, int] = {}
+    for r in rows:
+        states[r["terminal_state"]] = states.get(r["terminal_state"], 0) + r["n"]
+        if r["reject_reason"] is not None:
+            reasons[r["reject_reason"]] = reasons.get(r["reject_reason"], 0) + r["n"]
+        if r["fill_ipc"]:
+            ipc[r["fill_ipc"]] = ipc.get(r["fill_ipc"], 0) + r["n"]
+
+    def extreme(key: str, pick: Any) -> Any:
+        found = [r[key] for r in rows if r[key] is not None]
+        return pick(found) if found else None
+
+    n = sum(r["weighed"] for r in rows)
+    total = sum(r["total"] or 0 for r in rows)
+    return VialSummary(
+        states=states,
+        reject_reasons=dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
+        fill_ipc=ipc,
+        fill={
+            "n": n,
+            "min_ml": extreme("lo", min),
+            "mean_ml": total / n if n else None,
+            "max_ml": extreme("hi", max),
+            "max_abs_dev": extreme("dev_hi", max),
+            "min_dev": extreme("dev_lo", min),
+        },
+        first_weighed=extreme("first", min),
+        last_weighed=extreme("last", max),
+    )
+
+
+def ipc_chart(batch: Batch, summary: VialSummary | None = None) -> dict[str, Any] | None:
+    """Fill weight (g = mL × density) over the vial sequence, with the master record's
+    alert and action limits: SVG coordinates and elements, no script."""
+    limits = _limits(batch)
+    summary = summary or vial_summary(batch.batch_number)
+    if limits is None or summary.first_weighed is None or summary.last_weighed is None:
         return None
+    vials = VialRecord.objects.filter(batch_number=batch.batch_number, fill_ml__isnull=False)
     density = float(batch.master_record.density_g_per_ml)
-    first, last = int(span["first"]), int(span["last"])
+    first, last = summary.first_weighed, summary.last_weighed
     width = max(1, -(-(last - first + 1) // CHART_BUCKETS))
     buckets = list(
         vials.annotate(
@@ -108,7 +170,7 @@ def ipc_chart(batch: Batch) -> dict[str, Any] | None:
                 (F("vial_sequence") - first) / width, output_field=IntegerField()
             )
         )
-        .values("bucket")
+        .values_list("bucket")
         .annotate(lo=Min("fill_ml"), mean=Avg("fill_ml"), hi=Max("fill_ml"))
         .order_by("bucket")
     )
@@ -117,8 +179,8 @@ def ipc_chart(batch: Batch) -> dict[str, Any] | None:
         .order_by("vial_sequence")
         .values_list("vial_sequence", "fill_ml", "fill_ipc")[:CHART_MARKS]
     )
-    bottom: float = min(float(limits.action_low_g), float(span["lo"]) * density)
-    top: float = max(float(limits.action_high_g), float(span["hi"]) * density)
+    bottom = min(float(limits.action_low_g), float(summary.fill["min_ml"]) * density)
+    top = max(float(limits.action_high_g), float(summary.fill["max_ml"]) * density)
     pad = (top - bottom) * 0.08 or 0.1
     bottom, top = bottom - pad, top + pad
 
@@ -128,34 +190,51 @@ def ipc_chart(batch: Batch) -> dict[str, Any] | None:
     def y(grams: float) -> float:
         return round(CHART_H - (grams - bottom) / (top - bottom) * CHART_H, 1)
 
-    def centre(b: dict[str, Any]) -> float:
-        return x(first + b["bucket"] * width + (width - 1) / 2)
-
-    upper = [f"{centre(b)},{y(b['hi'] * density)}" for b in buckets]
-    lower = [f"{centre(b)},{y(b['lo'] * density)}" for b in reversed(buckets)]
+    centres = [x(first + bucket * width + (width - 1) / 2) for bucket, *_ in buckets]
+    upper = [f"{c},{y(hi * density)}" for c, (_, _, _, hi) in zip(centres, buckets, strict=True)]
+    lower = [
+        f"{c},{y(lo * density)}"
+        for c, (_, lo, _, _) in reversed(list(zip(centres, buckets, strict=True)))
+    ]
+    lines = [
+        {"name": name, "g": value, "y": y(float(value))}
+        for name, value in (
+            ("action high", limits.action_high_g),
+            ("alert high", limits.alert_high_g),
+            ("target", limits.target_g),
+            ("alert low", limits.alert_low_g),
+            ("action low", limits.action_low_g),
+        )
+    ]
+    styles = {"action": LINE_ACTION, "alert": LINE_ALERT, "target": LINE_TARGET}
+    # Numbers and fixed words only: safe to emit as markup (built here, not in a template
+    # loop, which would cost more than the queries for hundreds of points).
+    lines_svg = "".join(
+        f'<line x1="0" x2="{CHART_W}" y1="{ln["y"]}" y2="{ln["y"]}" '
+        f"{styles[str(ln['name']).split()[0]]}><title>{ln['name']} {ln['g']} g</title></line>"
+        for ln in lines
+    )
+    marks_svg = "".join(
+        f'<circle cx="{x(seq)}" cy="{y(float(ml or 0) * density)}" r="3" '
+        f'fill="{"#b00" if level == "action" else "#d80"}"><title>vial {seq}: {level}</title>'
+        "</circle>"
+        for seq, ml, level in marks
+    )
     return {
         "width": CHART_W,
         "height": CHART_H,
-        "vials": span["n"],
+        "vials": summary.fill["n"],
         "first": first,
         "last": last,
         "per_point": width,
         "band": " ".join(upper + lower),
-        "mean": " ".join(f"{centre(b)},{y(b['mean'] * density)}" for b in buckets),
-        "lines": [
-            {"name": name, "g": value, "y": y(float(value))}
-            for name, value in (
-                ("action high", limits.action_high_g),
-                ("alert high", limits.alert_high_g),
-                ("target", limits.target_g),
-                ("alert low", limits.alert_low_g),
-                ("action low", limits.action_low_g),
-            )
-        ],
-        "marks": [
-            {"x": x(seq), "y": y(float(ml or 0) * density), "level": level, "sequence": seq}
-            for seq, ml, level in marks
-        ],
+        "mean": " ".join(
+            f"{c},{y(mean * density)}" for c, (_, _, mean, _) in zip(centres, buckets, strict=True)
+        ),
+        "lines": lines,
+        "lines_svg": mark_safe(lines_svg),  # noqa: S308
+        "marks": len(marks),
+        "marks_svg": mark_safe(marks_svg),  # noqa: S308
         "marks_cut": len(marks) == CHART_MARKS,
     }
 
@@ -163,7 +242,7 @@ def ipc_chart(batch: Batch) -> dict[str, Any] | None:
 def batch_record(batch: Batch) -> BatchRecord:
     number = batch.batch_number
     clearance = LineClearance.objects.filter(batch=batch).first()
-    vials = VialRecord.objects.filter(batch_number=number)
+    summary = vial_summary(number)
     window = MachineEvent.objects.filter(batch_number=number).aggregate(
         first=Min("timestamp"), last=Max("timestamp")
     )
@@ -177,41 +256,20 @@ def batch_record(batch: Batch) -> BatchRecord:
         events=list(batch.events.all()),
         clearance=clearance,
         clearance_signatures=signatures_of(clearance) if clearance else [],
-        vial_states={
-            r["terminal_state"]: r["n"]
-            for r in vials.values("terminal_state").annotate(n=Count("id"))
-        },
-        reject_reasons={
-            r["reject_reason"]: r["n"]
-            for r in vials.exclude(reject_reason=None)
-            .values("reject_reason")
-            .annotate(n=Count("id"))
-            .order_by("-n")
-        },
-        fill_ipc={
-            r["fill_ipc"]: r["n"]
-            for r in vials.exclude(fill_ipc="").values("fill_ipc").annotate(n=Count("id"))
-        },
-        fill=vials.aggregate(
-            n=Count("fill_ml"),
-            min_ml=Min("fill_ml"),
-            mean_ml=Avg("fill_ml"),
-            max_ml=Max("fill_ml"),
-            max_abs_dev=Max("fill_deviation_pct"),
-            min_dev=Min("fill_deviation_pct"),
-        ),
+        vial_states=summary.states,
+        reject_reasons=summary.reject_reasons,
+        fill_ipc=summary.fill_ipc,
+        fill=summary.fill,
         reconciliation=Reconciliation.objects.filter(batch_number=number).first(),
         deviations=list(Deviation.objects.filter(batches__batch_number=number).distinct()),
         gaps=list(DataGap.objects.filter(batch_number=number)),
-        particles={
-            **readings.aggregate(
-                n=Count("id"),
-                max_0_5=Max("count_0_5um_per_m3"),
-                max_5=Max("count_5um_per_m3"),
-            ),
-            "alert": readings.filter(level="alert").count(),
-            "action": readings.filter(level="action").count(),
-        },
+        particles=readings.aggregate(
+            n=Count("id"),
+            max_0_5=Max("count_0_5um_per_m3"),
+            max_5=Max("count_5um_per_m3"),
+            alert=Count("id", filter=Q(level="alert")),
+            action=Count("id", filter=Q(level="action")),
+        ),
         alarms=list(Alarm.objects.filter(batch_number=number)),
         interventions=list(Intervention.objects.filter(batch_number=number)),
         sheet=compounding_sheet(batch),
@@ -222,5 +280,5 @@ def batch_record(batch: Batch) -> BatchRecord:
             else [],
             "format_parts": signatures_of(batch.format_parts) if batch.format_parts else [],
         },
-        ipc_chart=ipc_chart(batch),
+        ipc_chart=ipc_chart(batch, summary),
     )

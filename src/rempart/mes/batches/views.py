@@ -20,6 +20,13 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @requires(Action.VIEW_MASTER_RECORDS)
 def record(request: HttpRequest, number: str) -> HttpResponse:
     batch = get_object_or_404(
-        Batch.objects.select_related("product", "master_record"), batch_number=number
+        Batch.objects.select_related(
+            "product__vial_format",
+            "product__molecule",
+            "master_record",
+            "decontamination",
+            "format_parts__vial_format",
+        ),
+        batch_number=number,
     )
     return render(request, "batches/record.html", {"r": batch_record(batch)})
