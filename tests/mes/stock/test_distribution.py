@@ -236,3 +236,34 @@ def test_reading_stock_expires_lots_so_none_shows_as_available(world: World) -> 
     assert shown == {"OLD": ("expired", False), "NEW": ("released", True)}
     assert central.available_total == 90
     assert Lot.objects.get(lot_number="OLD").status == "expired"
+
+
+def test_returns_go_to_the_blocked_area_and_destruction_leaves_stock(world: World) -> None:
+    from rempart.mes.stock.lots import move_lot
+    from tests.mes.stock.factories import SYSTEM
+
+    lot = released_lot(world, "R-001", 100)
+    dispatch = shipped(world, 4)
+    orderer = world.users["orderer_a"]
+    for seq in (1, 2, 3, 4):
+        services.record_scan(orderer, dispatch, scan_text(lot, seq))
+    services.confirm_receipt(orderer, dispatch)
+    with pytest.raises(Refused) as too_many:
+        services.return_to_central(orderer, lot, 5, "cold chain broken")
+    assert too_many.value.field == "quantity"
+    with pytest.raises(Refused) as no_reason:
+        services.return_to_central(orderer, lot, 2, " ")
+    assert no_reason.value.field == "reason"
+    services.return_to_central(orderer, lot, 2, "cold chain broken")
+    tech = world.users["technician"]
+    with pytest.raises(Conflict):
+        services.destroy(tech, lot, ledger.CENTRAL, 1, "x")
+    with pytest.raises(NotPermitted):
+        services.destroy(orderer, lot, ledger.RETURNS, 2, "x")
+    services.destroy(tech, lot, ledger.RETURNS, 2, "returned, cold chain broken")
+    move_lot(SYSTEM, lot, LotStatus.DAMAGED, reason="fridge failure")
+    lot.refresh_from_db()
+    services.destroy(tech, lot, ledger.CENTRAL, 86, "fridge failure")
+    here = ledger.hospital_location(world.hospital_a)
+    assert ledger.balances(lots=[lot.pk]) == {(lot.pk, here.pk): 2}
+    assert ledger.check_ledger() == []

@@ -575,3 +575,55 @@ def hospital_of(user: User) -> Hospital | None:
 
 def count_serials(text: str) -> int:
     return count(parse_ranges(text))
+
+
+# --- returns and destruction --------------------------------------------------------------
+
+
+def return_to_central(
+    user: User, lot: Lot, quantity: int, reason: str, request_id: str = ""
+) -> None:
+    """A hospital's orderer sends vials of `lot` back: hospital → the blocked returns area;
+    returned vials are never put back into saleable stock (they are destroyed there)."""
+    require(user, Action.RECEIVE_DELIVERY)
+    if user.hospital is None:
+        raise NotPermitted("an orderer must belong to a hospital", field="hospital")
+    if not reason.strip():
+        raise Refused("say why the vials are returned", field="reason")
+    ledger.record(
+        actor_for(user, request_id),
+        lot,
+        MovementKind.RETURN,
+        source=ledger.hospital_location(user.hospital),
+        target=ledger.fixed_location(ledger.RETURNS),
+        quantity=quantity,
+        reason=reason.strip(),
+    )
+
+
+def destroy(
+    user: User, lot: Lot, location_code: str, quantity: int, reason: str, request_id: str = ""
+) -> None:
+    """The central pharmacy destroys vials held at the central pharmacy or in the returns
+    area (expired, recalled, damaged, returned): they leave stock, with the reason."""
+    require(user, Action.MANAGE_STOCK)
+    if location_code not in (ledger.CENTRAL, ledger.RETURNS):
+        raise Refused(
+            f"vials are destroyed from {ledger.CENTRAL} or {ledger.RETURNS}", field="location"
+        )
+    if not reason.strip():
+        raise Refused("say why the vials are destroyed", field="reason")
+    if lot.status == LotStatus.RELEASED.value and location_code == ledger.CENTRAL:
+        raise Conflict(
+            f"lot {lot.lot_number} is released: block it (damaged, recalled) before destroying",
+            field="status",
+        )
+    ledger.record(
+        actor_for(user, request_id),
+        lot,
+        MovementKind.DESTRUCTION,
+        source=ledger.fixed_location(location_code),
+        target=None,
+        quantity=quantity,
+        reason=reason.strip(),
+    )
