@@ -83,3 +83,16 @@ def test_the_pdf_is_french_by_default_and_english_on_request(
     english = client.get("/records/REC-BARE.pdf?lang=en")
     assert english.status_code == 200
     assert english["Content-Disposition"] == 'inline; filename="batch-record-REC-BARE.pdf"'
+
+
+@pytest.mark.parametrize(("name", "allowed"), ROLES.items())
+def test_the_links_tag_shows_the_links_only_to_who_may_open_them(
+    world: World, name: str, allowed: bool
+) -> None:
+    from django.template import Context, Template
+
+    html = Template("{% load records %}{% batch_record_links 'B-1' %}").render(
+        Context({"user": world.users[name]})
+    )
+    assert ('href="/records/B-1.pdf"' in html) is allowed
+    assert ('href="/records/B-1.json"' in html) is allowed
