@@ -69,6 +69,8 @@ class Config:
     session_max_hours: int = 12
     cover_threshold_days: int = 60
     alert_emails: tuple[str, ...] = ()
+    min_residual_shelf_life_days: int = 30
+    near_expiry_days: int = 60
 
 
 def parse_bool(raw: str) -> bool:
@@ -258,4 +260,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
             env, "REMPART_COVER_THRESHOLD_DAYS", "60", parse_bounded_int(1, 365)
         ),
         alert_emails=_get(env, "REMPART_ALERT_EMAILS", "", parse_emails),
+        min_residual_shelf_life_days=_get(
+            env, "REMPART_MIN_RESIDUAL_SHELF_LIFE_DAYS", "30", parse_bounded_int(0, 365)
+        ),
+        near_expiry_days=_get(env, "REMPART_NEAR_EXPIRY_DAYS", "60", parse_bounded_int(1, 730)),
     )

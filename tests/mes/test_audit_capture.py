@@ -15,13 +15,14 @@ from rempart.mes.audit.models import AuditEntry
 from rempart.mes.audit.registry import specs
 from rempart.mes.batches.models import Batch, BatchEvent, LineClearance
 from rempart.mes.catalog.models import Hospital, MasterRecord, Molecule, Product, Site, VialFormat
-from rempart.mes.machine.models import Alarm, DataGap, Intervention, MachineEvent, Reconciliation
+from rempart.mes.machine.models import Alarm, DataGap, Intervention, Reconciliation
 from rempart.mes.quality.models import Deviation, DeviationBatch
 from rempart.mes.signatures.models import Signature
 
 from .batches.factories import batch_records, free_batch_id
 from .conftest import World
 from .labels import audit_cases as labels_cases
+from .machine import audit_cases as machine_cases
 from .planboard import audit_cases as planboard_cases
 from .qc import audit_cases as qc_cases
 from .records import audit_cases as records_cases
@@ -30,7 +31,15 @@ from .stock import audit_cases as stock_cases
 
 #: Apps that keep their own audit cases beside their tests, in creation order (a later app's
 #: records may use an earlier one's).
-APP_CASES = (qc_cases, release_cases, records_cases, labels_cases, stock_cases, planboard_cases)
+APP_CASES = (
+    machine_cases,
+    qc_cases,
+    release_cases,
+    records_cases,
+    labels_cases,
+    stock_cases,
+    planboard_cases,
+)
 
 ACTOR = Actor("user:99:tester", "Tess Tester", "qa_reviewer", "req-123")
 
@@ -63,7 +72,6 @@ CASES: dict[type[models.Model], tuple[str, Callable[[Any], None]]] = {
     LineClearance: ("checks", free_batch_id),
     Deviation: ("investigation", lambda obj: None),
     DeviationBatch: ("batch_number", _suffix("batch_number")),
-    MachineEvent: ("kind", _suffix("line_id")),
     Alarm: ("message", _suffix("alarm_id")),
     Intervention: ("name", _suffix("intervention_id")),
     Reconciliation: ("reason", _suffix("batch_number")),

@@ -147,6 +147,8 @@ STATIC_ROOT = CONFIG.data_dir / "static"
 EMAIL_BACKEND = CONFIG.email_backend
 #: The shortage watch (`rempart.mes.supply`): regional cover threshold and alert recipients.
 SUPPLY_COVER_THRESHOLD_DAYS = CONFIG.cover_threshold_days
+REMPART_MIN_RESIDUAL_SHELF_LIFE_DAYS = CONFIG.min_residual_shelf_life_days
+REMPART_NEAR_EXPIRY_DAYS = CONFIG.near_expiry_days
 SUPPLY_ALERT_EMAILS = list(CONFIG.alert_emails)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

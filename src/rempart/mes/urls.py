@@ -12,7 +12,7 @@ from rempart.mes.batches import actions as batch_actions
 from rempart.mes.batches import views as batches_views
 from rempart.mes.catalog import views as catalog_views
 from rempart.mes.core import views as core_views
-from rempart.mes.machine import views as machine_views
+from rempart.mes.machine import urls as machine_urls
 
 catalog_patterns: list[URLPattern | URLResolver] = [
     path("products/", catalog_views.products, name="products"),
@@ -41,10 +41,6 @@ batch_patterns: list[URLPattern | URLResolver] = [
     path("<str:number>/gaps/<int:pk>/resolve", batch_actions.resolve, name="resolve"),
 ]
 
-line_patterns: list[URLPattern | URLResolver] = [
-    path("", machine_views.dashboard, name="dashboard"),
-    path("status.json", machine_views.status_json, name="status"),
-]
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("health", core_views.health, name="health"),
@@ -60,6 +56,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("catalog/", include((catalog_patterns, "catalog"))),
     path("audit/", include(([path("", audit_views.trail, name="trail")], "audit"))),
     path("supply/", include("rempart.mes.supply.urls")),
+    path("quality/", include("rempart.mes.quality.urls")),
     path("qc/", include("rempart.mes.qc.urls")),
     path("release/", include("rempart.mes.release.urls")),
     path("records/", include("rempart.mes.records.urls")),
@@ -68,7 +65,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("planning/", include("rempart.mes.planboard.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("batches/", include((batch_patterns, "batches"))),
-    path("line/", include((line_patterns, "machine"))),
+    path("line/", include((machine_urls.urlpatterns, "machine"))),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -29,7 +29,6 @@ from tests.mes.conftest import PASSWORD, Persona, World
 
 from .test_ingestion import JOURNAL, filling_batch, particle
 
-URLS = "tests.mes.machine.urls"
 SINCE = "2026-01-01T00:00:00+01:00"
 
 
@@ -265,7 +264,6 @@ def test_a_missing_vial_record_is_never_within_tolerance(world: World) -> None:
 # -- pages and API ------------------------------------------------------------------------
 
 
-@pytest.mark.urls(URLS)
 def test_limit_sets_are_proposed_and_approved_on_the_page(pharmacist: Persona, qa: Persona) -> None:
     page = pharmacist.client.get("/line/limits/")
     assert page.status_code == 200
@@ -282,11 +280,10 @@ def test_limit_sets_are_proposed_and_approved_on_the_page(pharmacist: Persona, q
     assert '<strong id="in-force">SITE-2026-01</strong>' in shown
 
 
-@pytest.mark.urls(URLS)
 def test_the_api_proposes_approves_and_refuses_naming_the_field(
     pharmacist: Persona, qa: Persona, technician: Persona
 ) -> None:
-    url = "/api/em-test/em/limit-sets"
+    url = "/api/em/limit-sets"
     bad = pharmacist.client.post(
         url, json.dumps(proposal(alert_0_5um=3520)), content_type="application/json"
     )
@@ -307,7 +304,7 @@ def test_the_api_proposes_approves_and_refuses_naming_the_field(
     listed = technician.client.get(url).json()
     assert [s["state"] for s in listed] == ["approved"]
     fill = qa.client.post(
-        "/api/em-test/em/media-fills",
+        "/api/em/media-fills",
         json.dumps(
             {
                 "performed_on": "2025-12-01",
@@ -322,7 +319,6 @@ def test_the_api_proposes_approves_and_refuses_naming_the_field(
     assert fill.json()["interventions"] == ["fill_weight_check", "corrective:*"]
 
 
-@pytest.mark.urls(URLS)
 def test_media_fills_are_recorded_on_the_page(qa: Persona, technician: Persona) -> None:
     values = {
         "line_id": "LINE-1",

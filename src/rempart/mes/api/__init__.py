@@ -15,6 +15,7 @@ from rempart.mes.api import accounts, audit, catalog
 from rempart.mes.api import batches as batches_api
 from rempart.mes.api.errors import install_handlers
 from rempart.mes.labels.api import router as labels_router
+from rempart.mes.machine.api import router as machine_router
 from rempart.mes.planboard.api import router as planboard_router
 from rempart.mes.qc.api import router as qc_router
 from rempart.mes.records.api import router as records_router
@@ -39,3 +40,4 @@ api.add_router("/", records_router)
 api.add_router("/", labels_router)
 api.add_router("/", stock_router)
 api.add_router("/", planboard_router)
+api.add_router("/", machine_router)
