@@ -55,7 +55,8 @@ def serve(
 
 @app.command("load-demo")
 def load_demo() -> None:
-    """Load the demo region, products, users and approved master records (idempotent)."""
+    """Load the demo region, products, users, approved master records, line state, QC
+    specifications, forecasts and stock (idempotent)."""
     from rempart.config import Environment, load_config
 
     if load_config().environment is Environment.PRODUCTION:
@@ -67,8 +68,8 @@ def load_demo() -> None:
     from django.db import DatabaseError
 
     from rempart.mes.catalog.demo import credentials_text
-    from rempart.mes.catalog.demo import load_demo as load
     from rempart.mes.core.errors import Refused
+    from rempart.mes.demo import load_everything as load
 
     try:
         load(typer.echo)
@@ -79,6 +80,26 @@ def load_demo() -> None:
         typer.echo(f"rempart: database not ready ({exc}): run rempart mes manage migrate", err=True)
         raise typer.Exit(code=1) from None
     typer.echo(credentials_text())
+
+
+@app.command("expire-lots")
+def expire_lots() -> None:
+    """Move every lot past its expiry date to expired (run it daily; stock reads do it too)."""
+    django_setup()
+    from django.db import DatabaseError
+    from django.utils import timezone
+
+    from rempart.mes.stock.lots import expire_lots as expire
+
+    try:
+        expired = expire(timezone.localdate())
+    except DatabaseError as exc:
+        typer.echo(f"rempart: database not ready ({exc}): run rempart mes manage migrate", err=True)
+        raise typer.Exit(code=1) from None
+    if not expired:
+        typer.echo("no lot has passed its expiry date")
+    for lot in expired:
+        typer.echo(f"expired: lot {lot}")
 
 
 @app.command()
