@@ -8,6 +8,7 @@ the page costs a fixed number of queries whatever the batch size.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -100,6 +101,8 @@ class VialSummary:
     fill: dict[str, Any]
     first_weighed: int | None
     last_weighed: int | None
+    first_at: datetime | None = None
+    last_at: datetime | None = None
 
 
 def vial_summary(number: str) -> VialSummary:
@@ -117,6 +120,8 @@ def vial_summary(number: str) -> VialSummary:
             dev_hi=Max("fill_deviation_pct"),
             first=Min("vial_sequence", filter=weighed),
             last=Max("vial_sequence", filter=weighed),
+            first_at=Min("processed_at"),
+            last_at=Max("processed_at"),
         )
         .order_by()
     )
@@ -150,6 +155,8 @@ def vial_summary(number: str) -> VialSummary:
         },
         first_weighed=extreme("first", min),
         last_weighed=extreme("last", max),
+        first_at=extreme("first_at", min),
+        last_at=extreme("last_at", max),
     )
 
 
@@ -243,9 +250,13 @@ def batch_record(batch: Batch) -> BatchRecord:
     number = batch.batch_number
     clearance = LineClearance.objects.filter(batch=batch).first()
     summary = vial_summary(number)
-    window = MachineEvent.objects.filter(batch_number=number).aggregate(
-        first=Min("timestamp"), last=Max("timestamp")
-    )
+    # The environment "during the batch": from its first to its last vial processed (the
+    # vial rows are indexed by batch); a batch with no vial yet falls back to its events.
+    window = {"first": summary.first_at, "last": summary.last_at}
+    if window["first"] is None:
+        window = MachineEvent.objects.filter(batch_number=number).aggregate(
+            first=Min("timestamp"), last=Max("timestamp")
+        )
     readings = ParticleReading.objects.filter(line_id=batch.line_id)
     if window["first"] is not None:
         readings = readings.filter(measured_at__range=(window["first"], window["last"]))
