@@ -13,13 +13,21 @@ from rempart.mes.accounts.models import Qualification, User
 from rempart.mes.audit.context import Actor, audited_write
 from rempart.mes.audit.models import AuditEntry
 from rempart.mes.audit.registry import specs
-from rempart.mes.batches.models import Batch, BatchEvent, LineClearance
+from rempart.mes.batches.models import (
+    Batch,
+    BatchEvent,
+    ComponentLot,
+    Decontamination,
+    FormatPartsSet,
+    LineClearance,
+    PreparationStep,
+)
 from rempart.mes.catalog.models import Hospital, MasterRecord, Molecule, Product, Site, VialFormat
 from rempart.mes.machine.models import Alarm, DataGap, Intervention, Reconciliation
 from rempart.mes.quality.models import Deviation, DeviationBatch
 from rempart.mes.signatures.models import Signature
 
-from .batches.factories import batch_records, free_batch_id
+from .batches.factories import batch_records, free_batch_id, free_component_step
 from .conftest import World
 from .labels import audit_cases as labels_cases
 from .machine import audit_cases as machine_cases
@@ -70,6 +78,10 @@ CASES: dict[type[models.Model], tuple[str, Callable[[Any], None]]] = {
     Batch: ("line_id", _suffix("batch_number")),
     BatchEvent: ("reason", lambda obj: None),
     LineClearance: ("checks", free_batch_id),
+    Decontamination: ("method", _suffix("cycle_id")),
+    FormatPartsSet: ("sterilisation_cycle", _suffix("set_code")),
+    PreparationStep: ("comment", _suffix("step")),
+    ComponentLot: ("lot_number", free_component_step),
     Deviation: ("investigation", lambda obj: None),
     DeviationBatch: ("batch_number", _suffix("batch_number")),
     Alarm: ("message", _suffix("alarm_id")),

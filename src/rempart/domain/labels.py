@@ -167,10 +167,12 @@ class PrintKind(StrEnum):
 
 
 def check_printable(status: LotStatus, expiry: date | None, today: date) -> None:
-    """Labels are printed only for a released lot, within its expiry."""
-    if status is not LotStatus.RELEASED:
+    """Labels are printed for a lot in quarantine (labelling is part of production, and its
+    label reconciliation is checked at release) or released, within its expiry."""
+    if status not in (LotStatus.QUARANTINE, LotStatus.RELEASED):
         raise InvalidValue(
-            f"labels are printed only for a released lot; it is {status}", field="status"
+            f"labels are printed only for a lot in quarantine or released; it is {status}",
+            field="status",
         )
     if expiry is None:
         raise InvalidValue("the lot has no expiry date", field="expiry")

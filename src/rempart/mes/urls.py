@@ -8,8 +8,6 @@ from django.urls import URLPattern, URLResolver, include, path
 from rempart.mes.accounts import views as accounts_views
 from rempart.mes.api import api
 from rempart.mes.audit import views as audit_views
-from rempart.mes.batches import actions as batch_actions
-from rempart.mes.batches import views as batches_views
 from rempart.mes.catalog import views as catalog_views
 from rempart.mes.core import views as core_views
 from rempart.mes.machine import urls as machine_urls
@@ -30,15 +28,6 @@ catalog_patterns: list[URLPattern | URLResolver] = [
         name="send_back",
     ),
     path("master-records/<int:pk>/sign/", catalog_views.sign_master_record, name="sign"),
-]
-
-batch_patterns: list[URLPattern | URLResolver] = [
-    path("", batches_views.batch_list, name="list"),
-    path("<str:number>/", batches_views.record, name="record"),
-    path("new", batch_actions.new_order, name="new"),
-    path("<str:number>/do/<str:step>", batch_actions.act, name="act"),
-    path("<str:number>/deviations/<int:pk>/close", batch_actions.close, name="close"),
-    path("<str:number>/gaps/<int:pk>/resolve", batch_actions.resolve, name="resolve"),
 ]
 
 
@@ -64,7 +53,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("stock/", include("rempart.mes.stock.urls")),
     path("planning/", include("rempart.mes.planboard.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("batches/", include((batch_patterns, "batches"))),
+    path("batches/", include("rempart.mes.batches.urls")),
     path("line/", include((machine_urls.urlpatterns, "machine"))),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -89,13 +89,13 @@ def test_print_reprint_count_through_the_pages(configured: World, lot: Lot) -> N
     assert LabelPrint.objects.count() == 2
 
 
-def test_quarantined_lot_page_says_so_and_print_is_refused(configured: World) -> None:
-    lot = make_lot(configured, "ROC-26-Q", status="quarantine")
+def test_rejected_lot_page_says_so_and_print_is_refused(configured: World) -> None:
+    lot = make_lot(configured, "ROC-26-Q", status="rejected")
     client = client_for(configured, "pharmacist")
     page = client.get(f"/labels/lots/{lot.lot_number}/").content.decode()
     assert 'id="print"' not in page
     refused = client.post(f"/labels/lots/{lot.lot_number}/print", follow=True)
-    assert "status: lot ROC-26-Q: labels are printed only for a released lot" in (
+    assert "lot ROC-26-Q: labels are printed only for a lot in quarantine or released" in (
         refused.content.decode()
     )
     api = client.post(

@@ -70,12 +70,27 @@ def test_the_pdf_symbols_decode_with_libdmtx_to_the_vials_element_strings(
     assert sorted(symbols_of(printed.pdf)) == expected
 
 
-def test_printing_for_a_quarantined_lot_is_refused_and_writes_nothing(configured: World) -> None:
-    lot = make_lot(configured, "ROC-26-Q", status="quarantine")
-    with pytest.raises(Conflict, match="only for a released lot") as caught:
+def test_printing_for_a_rejected_lot_is_refused_and_writes_nothing(configured: World) -> None:
+    lot = make_lot(configured, "ROC-26-R", status="rejected")
+    with pytest.raises(Conflict, match="only for a lot in quarantine or released") as caught:
         services.print_labels(configured.users["technician"], lot)
     assert caught.value.field == "status"
     assert not LabelPrint.objects.exists()
+
+
+def test_a_quarantined_lot_is_labelled_and_its_labels_reconciled_before_release(
+    configured: World,
+) -> None:
+    lot = make_lot(configured, "ROC-26-Q", status="quarantine")
+    with audited_write(Actor.system("tests"), reason="expiry known at the fill"):
+        Lot.objects.filter(pk=lot.pk).update(expiry_date=EXPIRY)
+    lot.refresh_from_db()
+    tech = configured.users["technician"]
+    printed = services.print_labels(tech, lot)
+    assert printed.record.quantity == len(GOOD)
+    reconciliation = services.label_reconciliation(lot)
+    assert reconciliation is not None
+    assert reconciliation.difference == len(GOOD)
 
 
 def test_second_print_is_refused_and_a_reprint_needs_a_reason(configured: World, lot: Lot) -> None:

@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 
 from rempart.domain.errors import DomainError
 from rempart.domain.master_record import FillWeightLimits, fill_weight_limits
+from rempart.domain.release import Blocker
 from rempart.domain.units import Millilitres
 from rempart.mes.batches.models import Batch, BatchEvent, ComponentLot, LineClearance
 from rempart.mes.batches.preparation import CompoundingSheet, compounding_sheet
@@ -29,6 +30,7 @@ from rempart.mes.machine.models import (
     Reconciliation,
     VialRecord,
 )
+from rempart.mes.qc.facts import release_checklist
 from rempart.mes.quality.models import Deviation
 from rempart.mes.signatures.services import ShownSignature, signatures_of
 
@@ -56,16 +58,17 @@ class BatchRecord:
 
     @property
     def blockers(self) -> list[str]:
-        found = [f"{d.number} open" for d in self.deviations if d.status == "open"]
-        found += [
-            f"data gap {g.first_sequence}-{g.last_sequence} unresolved"
-            for g in self.gaps
-            if g.resolved_at is None
+        """What the domain release checklist already finds against this batch, leaving out
+        what is only not there yet (its state, pending QC, the audit-trail review)."""
+        return [
+            f"{r.code.value}: {r.message}" + (f" ({', '.join(r.items)})" if r.items else "")
+            for r in release_checklist(self.batch)
+            if r.code not in NOT_YET
         ]
-        if self.reconciliation is not None and not self.reconciliation.balanced:
-            found.append("reconciliation mismatch")
-        return found
 
+
+#: Checklist reasons that only say the batch has not got that far yet.
+NOT_YET = frozenset({Blocker.WRONG_STATE, Blocker.QC_PENDING, Blocker.AUDIT_TRAIL_NOT_REVIEWED})
 
 CHART_W, CHART_H = 720, 240
 #: At most this many points along the vial sequence (each a bucket's min, mean and max).

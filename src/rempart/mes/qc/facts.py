@@ -21,6 +21,7 @@ from django.db.models import Count, Max, Min
 from rempart.domain.batch import BatchState
 from rempart.domain.release import (
     BlockingReason,
+    LabelReconciliation,
     QcStatus,
     QcTest,
     Reconciliation,
@@ -35,6 +36,7 @@ from rempart.mes.accounts.models import User
 from rempart.mes.audit.models import AuditEntry
 from rempart.mes.audit.registry import specs
 from rempart.mes.batches.models import Batch
+from rempart.mes.labels.services import label_reconciliation
 from rempart.mes.machine.models import (
     DataGap,
     MachineEvent,
@@ -47,6 +49,7 @@ from rempart.mes.qc.specs import current_specification
 from rempart.mes.quality.models import Deviation
 from rempart.mes.signatures.models import Signature
 from rempart.mes.signatures.services import ShownSignature, signatures_of
+from rempart.mes.stock.models import Lot
 
 #: Signature meanings that say a person did a step of the batch.
 STEP_MEANINGS = frozenset({Meaning.PERFORMED.value, Meaning.VERIFIED.value})
@@ -233,6 +236,13 @@ def current_review(batch: Batch) -> ReviewState:
     return ReviewState(None, None, ())
 
 
+def _label_reconciliation(batch: Batch) -> LabelReconciliation | None:
+    """Labels printed for the batch's lot against those applied, destroyed and returned
+    (None while no label was printed: labelling may also follow release)."""
+    lot = Lot.objects.filter(batch=batch).first()
+    return label_reconciliation(lot) if lot is not None else None
+
+
 def release_facts(batch: Batch) -> ReleaseFacts:
     """Everything the checklist needs about `batch`, gathered from the MES records."""
     number = batch.batch_number
@@ -259,6 +269,7 @@ def release_facts(batch: Batch) -> ReleaseFacts:
             if rec is not None
             else None
         ),
+        label_reconciliation=_label_reconciliation(batch),
         vials_without_inspection=VialRecord.objects.filter(
             batch_number=number, terminal_state="accepted", inspection_result__isnull=True
         ).count(),

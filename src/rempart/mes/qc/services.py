@@ -45,9 +45,8 @@ from rempart.mes.qc.models import (
 from rempart.mes.qc.specs import current_specification
 from rempart.mes.quality.services import record_deviation
 
-#: The deviation source used for an out-of-specification result (quality.SOURCES has no
-#: QC source yet; the origin `qc-oos:<sample id>` says where it came from).
-OOS_SOURCE = "manual"
+#: The deviation source of an out-of-specification result (origin `qc-oos:<sample id>`).
+OOS_SOURCE = "qc_oos"
 
 _EM_TYPES = {
     "settle_plate": ViableSample.SETTLE_PLATE,

@@ -14,7 +14,7 @@ from rempart.mes.audit.registry import audited
 
 CLASSIFICATIONS = ("minor", "major", "critical")
 STATUSES = ("open", "closed")
-SOURCES = ("em_excursion", "reconciliation", "data_gap", "intervention", "manual")
+SOURCES = ("em_excursion", "reconciliation", "data_gap", "intervention", "qc_oos", "manual")
 
 
 @audited()

@@ -16,6 +16,7 @@ from django.db import transaction
 from rempart.domain.batch import BatchState
 from rempart.domain.errors import DomainError
 from rempart.domain.lot import LotStatus, lot_transition
+from rempart.domain.lot import expiry_date as shelf_life_end
 from rempart.domain.stock import MovementKind, Ranges, ranges_of
 from rempart.mes.audit.context import Actor, audited_write
 from rempart.mes.batches.models import Batch
@@ -45,6 +46,8 @@ def open_quarantine_lot(
             lot_number=batch.batch_number,
             quantity_vials=quantity_vials,
             fill_date=fill_date,
+            # Known from the fill: labels carry it, so it is set when the lot opens.
+            expiry_date=shelf_life_end(fill_date, batch.product.shelf_life_days),
             expected_release_date=expected_release_date,
         )
         LotEvent.objects.create(lot=lot, target=LotStatus.QUARANTINE, actor=actor.printed_name)
