@@ -18,7 +18,7 @@ from rempart.mes.catalog.models import Molecule
 from rempart.mes.core.errors import Refused
 from rempart.mes.core.pages import current_user, requires
 from rempart.mes.supply.alerting import open_alerts, recently_cleared
-from rempart.mes.supply.cover import coverage
+from rempart.mes.supply.cover import CONSUMPTION_WINDOW_DAYS, coverage
 from rempart.mes.supply.forms import ForecastForm, ImportForm, StockForm
 from rempart.mes.supply.inputs import PLANNING_INPUT, enter_forecast, enter_stock
 from rempart.mes.supply.models import BdpmImport, ConsumptionForecast, StockSnapshot
@@ -47,6 +47,7 @@ def watch(request: HttpRequest) -> HttpResponse:
             "cleared": recently_cleared(),
             "molecules": molecules,
             "cover": coverage(today),
+            "window_days": CONSUMPTION_WINDOW_DAYS,
             "imports": BdpmImport.objects.select_related("imported_by")[:10],
             "may_import": allowed(user, Action.IMPORT_SUPPLY_DATA),
             "may_plan": allowed(user, PLANNING_INPUT),
