@@ -115,7 +115,9 @@ class ConsumptionForecast(models.Model):
 
 
 class StockSnapshot(models.Model):
-    """A stock count entered by hand: the seam the stock issue replaces with real lots."""
+    """A stock count entered by hand, for a hospital × product the stock ledger knows nothing
+    of (a hospital not supplied through rempart yet); `cover.coverage` uses the ledger when
+    it has delivered the product to the hospital."""
 
     hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="+")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
