@@ -111,15 +111,18 @@ def test_a_label_missing_a_mention_is_refused_naming_it(facts: LabelFacts, field
     assert caught.value.field == field
 
 
-def test_only_a_released_unexpired_lot_is_printable() -> None:
+def test_only_a_quarantined_or_released_unexpired_lot_is_printable() -> None:
     today = date(2026, 3, 1)
     check_printable(LotStatus.RELEASED, date(2026, 3, 1), today)
-    for status in (LotStatus.QUARANTINE, LotStatus.RECALLED, LotStatus.REJECTED):
-        with pytest.raises(InvalidValue, match="only for a released lot") as caught:
+    check_printable(LotStatus.QUARANTINE, date(2026, 3, 1), today)
+    for status in (LotStatus.RECALLED, LotStatus.REJECTED, LotStatus.EXPIRED, LotStatus.DAMAGED):
+        with pytest.raises(
+            InvalidValue, match="only for a lot in quarantine or released"
+        ) as caught:
             check_printable(status, date(2026, 7, 1), today)
         assert caught.value.field == "status"
     with pytest.raises(InvalidValue, match="expired") as caught:
-        check_printable(LotStatus.RELEASED, date(2026, 2, 28), today)
+        check_printable(LotStatus.QUARANTINE, date(2026, 2, 28), today)
     assert caught.value.field == "expiry"
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Avg, Count, ExpressionWrapper, F, IntegerField, Max, Min, Q, Sum
 from django.utils.safestring import mark_safe
 
+from rempart.domain.batch import BatchState
 from rempart.domain.errors import DomainError
 from rempart.domain.master_record import FillWeightLimits, fill_weight_limits
 from rempart.domain.release import Blocker
@@ -64,11 +65,32 @@ class BatchRecord:
             f"{r.code.value}: {r.message}" + (f" ({', '.join(r.items)})" if r.items else "")
             for r in release_checklist(self.batch)
             if r.code not in NOT_YET
+            and not (self.batch.state in NOT_ENDED and r.code in AT_BATCH_END)
         ]
 
 
 #: Checklist reasons that only say the batch has not got that far yet.
 NOT_YET = frozenset({Blocker.WRONG_STATE, Blocker.QC_PENDING, Blocker.AUDIT_TRAIL_NOT_REVIEWED})
+#: Checks that belong to the end of the batch (reconciliations, the filter's post-use test,
+#: inspection): before it, their absence is not a finding.
+AT_BATCH_END = frozenset(
+    {
+        Blocker.RECONCILIATION_MISMATCH,
+        Blocker.LABEL_RECONCILIATION_MISMATCH,
+        Blocker.FILTER_INTEGRITY,
+        Blocker.INSPECTION_INCOMPLETE,
+    }
+)
+NOT_ENDED = frozenset(
+    s.value
+    for s in (
+        BatchState.PLANNED,
+        BatchState.SCHEDULED,
+        BatchState.LINE_CLEARANCE,
+        BatchState.FILLING,
+        BatchState.CANCELLED,
+    )
+)
 
 CHART_W, CHART_H = 720, 240
 #: At most this many points along the vial sequence (each a bucket's min, mean and max).
