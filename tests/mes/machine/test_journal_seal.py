@@ -12,7 +12,9 @@ import rfc8785
 from django.db import DatabaseError, connection, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from rempart.cli.audit import app as audit_cli
 from rempart.mes.audit.chain import verify_database
 from rempart.mes.audit.context import Actor, audited_write
 from rempart.mes.audit.models import AuditEntry
@@ -194,3 +196,19 @@ def test_a_change_behind_the_guards_is_found_by_the_verifier(
     assert not verdict.ok
     assert found in " ".join(verdict.problems)
     assert verify_database().ok  # the chain itself is intact: the seal is what catches it
+
+
+def test_audit_verify_reports_a_tampered_journal_and_exits_1(db: None) -> None:
+    ingest_machine_events("LINE-1", JOURNAL[:40])
+    ingest_machine_events("LINE-1", JOURNAL[40:])
+    intact = CliRunner().invoke(audit_cli, ["verify"])
+    assert intact.exit_code == 0, intact.output
+    assert f"line journal LINE-1 intact: {len(JOURNAL)} entries in 2 sealed pages" in (
+        intact.output
+    )
+    with transaction.atomic():
+        _without_guards(f"DELETE FROM machine_machineevent WHERE sequence = {_vial_sequence()}")
+        tampered = CliRunner().invoke(audit_cli, ["verify"])
+        transaction.set_rollback(True)
+    assert tampered.exit_code == 1
+    assert "line journal LINE-1 TAMPERED" in tampered.output

@@ -172,6 +172,15 @@ class JournalVerdict:
         return not self.problems
 
 
+def journal_lines() -> list[str]:
+    """Every line that has stored entries or sealed pages."""
+    from rempart.mes.machine.models import JournalPage, MachineEvent
+
+    lines = set(MachineEvent.objects.values_list("line_id", flat=True).distinct())
+    lines |= set(JournalPage.objects.values_list("line_id", flat=True).distinct())
+    return sorted(lines)
+
+
 def verify_journal(line_id: str) -> JournalVerdict:
     """Recompute every page's digest from the stored entries; report every difference."""
     from rempart.mes.machine.models import JournalPage, MachineEvent
