@@ -1,12 +1,14 @@
 """The release checklist: each blocking reason alone, and all clear."""
 
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 
 from rempart.domain.batch import BatchState
 from rempart.domain.release import (
     Blocker,
+    FilterTestMethod,
     LabelReconciliation,
     QcStatus,
     QcTest,
@@ -14,6 +16,7 @@ from rempart.domain.release import (
     ReleaseFacts,
     ReleasePolicy,
     Releaser,
+    filter_test_passes,
     release_blockers,
 )
 
@@ -123,3 +126,37 @@ def test_every_reason_is_listed_at_once() -> None:
         Blocker.RELEASER_NOT_PHARMACIST,
         Blocker.RELEASER_NOT_INDEPENDENT,
     } <= found
+
+
+def test_what_exceeded_the_envelope_is_listed() -> None:
+    facts = replace(CLEAR, envelope_exceeded=("duration on the line 9.50 h > 8 h",))
+    [reason] = release_blockers(facts, PHARMACIST)
+    assert (reason.code, reason.items) == (
+        Blocker.OUTSIDE_ENVELOPE,
+        ("duration on the line 9.50 h > 8 h",),
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "value", "passes"),
+    [
+        (FilterTestMethod.BUBBLE_POINT, "3.2", True),
+        (FilterTestMethod.BUBBLE_POINT, "3.19", False),
+        (FilterTestMethod.DIFFUSION, "3.2", True),
+        (FilterTestMethod.DIFFUSION, "3.21", False),
+        (FilterTestMethod.PRESSURE_HOLD, "3.3", False),
+    ],
+)
+def test_filter_test_verdict_by_method(method: FilterTestMethod, value: str, passes: bool) -> None:
+    assert filter_test_passes(method, Decimal(value), Decimal("3.2")) is passes
+
+
+@pytest.mark.parametrize(("passed", "state"), [(None, "missing"), (False, "failed")])
+def test_filter_integrity_blocks_only_when_filtration_is_used(
+    passed: bool | None, state: str
+) -> None:
+    used = replace(CLEAR, filtration_used=True, filter_integrity_passed=passed)
+    [reason] = release_blockers(used, PHARMACIST)
+    assert reason.message == f"the sterile-filter integrity test is {state}"
+    unused = replace(CLEAR, filtration_used=False, filter_integrity_passed=passed)
+    assert release_blockers(unused, PHARMACIST) == []

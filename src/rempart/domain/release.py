@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 
 from rempart.domain.batch import BatchState
@@ -33,6 +34,22 @@ class Blocker(StrEnum):
     FILTER_INTEGRITY = "filter_integrity"
     RELEASER_NOT_PHARMACIST = "releaser_not_pharmacist"
     RELEASER_NOT_INDEPENDENT = "releaser_not_independent"
+
+
+class FilterTestMethod(StrEnum):
+    """Post-use integrity tests of a sterilising-grade filter (EU GMP Annex 1 §8.87)."""
+
+    BUBBLE_POINT = "bubble_point"
+    DIFFUSION = "diffusion"
+    PRESSURE_HOLD = "pressure_hold"
+
+
+def filter_test_passes(method: FilterTestMethod, value: Decimal, limit: Decimal) -> bool:
+    """A bubble point passes at or above its minimum; a diffusion flow or a pressure decay
+    passes at or below its maximum (the limits are the filter maker's, per product)."""
+    if method is FilterTestMethod.BUBBLE_POINT:
+        return value >= limit
+    return value <= limit
 
 
 class QcStatus(StrEnum):
@@ -114,6 +131,8 @@ class ReleaseFacts:
     vials_without_inspection: int = 0
     unresolved_data_gaps: Sequence[str] = ()
     within_envelope: bool = True
+    #: What exceeded the media-fill envelope ("duration 9.5 h > 8 h"), shown as items.
+    envelope_exceeded: Sequence[str] = ()
     lapsed_qualifications: Sequence[str] = ()
     audit_trail_reviewer: str | None = None
     audit_reviewer_performed_step: bool = False
@@ -197,8 +216,12 @@ def release_blockers(
             "machine data gaps are not resolved by QA",
             facts.unresolved_data_gaps,
         )
-    if not facts.within_envelope:
-        block(Blocker.OUTSIDE_ENVELOPE, "the batch is outside the validated media-fill envelope")
+    if not facts.within_envelope or facts.envelope_exceeded:
+        block(
+            Blocker.OUTSIDE_ENVELOPE,
+            "the batch is outside the validated media-fill envelope",
+            facts.envelope_exceeded,
+        )
     if facts.lapsed_qualifications:
         block(
             Blocker.QUALIFICATION_LAPSED,

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
 
 from rempart.mes.audit.context import Actor, audited_write
 from rempart.mes.batches.models import Batch
-from rempart.mes.release.models import AuditTrailReview, ReleaseDecision
+from rempart.mes.release.models import AuditTrailReview, FilterIntegrityTest, ReleaseDecision
 from tests.mes.conftest import World
 
 MOMENT = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -25,11 +26,13 @@ def _free_batch(obj: ReleaseDecision) -> None:
 CASES: dict[type[models.Model], tuple[str, Callable[[Any], None]]] = {
     AuditTrailReview: ("comment", lambda obj: None),
     ReleaseDecision: ("comment", _free_batch),
+    FilterIntegrityTest: ("filter_lot", lambda obj: None),
 }
 
 
 def records(world: World) -> None:
-    """Two reviews and two decisions on batches of their own (a third stays undecided)."""
+    """Two reviews and two decisions on batches of their own (a third stays undecided), and
+    two filter integrity tests."""
     pharmacist = world.users["pharmacist"]
     with audited_write(Actor.system("tests")):
         batches = [
@@ -53,4 +56,16 @@ def records(world: World) -> None:
                 pharmacist=pharmacist,
                 pharmacist_name=pharmacist.printed_name,
                 comment="tests",
+            )
+        for batch, (lot, value) in zip(
+            batches[:2], (("F-001", Decimal("3.6")), ("F-002", Decimal("2.9"))), strict=True
+        ):
+            FilterIntegrityTest.objects.create(
+                batch=batch,
+                filter_lot=lot,
+                method="bubble_point",
+                value=value,
+                limit=Decimal("3.2"),
+                unit="bar",
+                passed=value >= Decimal("3.2"),
             )

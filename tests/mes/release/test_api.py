@@ -9,7 +9,7 @@ from rempart.mes.qc.models import QcSample
 from tests.mes.conftest import PASSWORD, World
 from tests.mes.qc.factories import PASSING, ended_batch, specifications
 
-from .conftest import code
+from .conftest import code, filter_test
 
 
 def client_for(world: World, who: str) -> Client:
@@ -21,6 +21,7 @@ def client_for(world: World, who: str) -> Client:
 def test_results_review_and_release_through_the_api(world: World) -> None:
     specifications(world.users["qc"], world.product)
     batch = ended_batch(world, "API-001")
+    filter_test(world, batch)
     qc, qa, pharma = (client_for(world, w) for w in ("qc", "qa", "pharmacist"))
     listed = qc.get("/api/qc/samples", {"batch": "API-001", "waiting": True}).json()
     assert sorted(s["test"] for s in listed) == [

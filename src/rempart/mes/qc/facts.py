@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.db import models
 from django.db.models import Count, Max, Min
 
 from rempart.domain.batch import BatchState
+from rempart.domain.qualification import Held, Requirement, for_aseptic_step, missing_qualifications
 from rempart.domain.release import (
     BlockingReason,
     LabelReconciliation,
@@ -33,9 +35,17 @@ from rempart.domain.release import (
 from rempart.domain.roles import Role
 from rempart.domain.signatures import Meaning
 from rempart.mes.accounts.models import User
+from rempart.mes.accounts.services import held
 from rempart.mes.audit.models import AuditEntry
 from rempart.mes.audit.registry import specs
-from rempart.mes.batches.models import Batch
+from rempart.mes.batches.line_state import LINE_WORK
+from rempart.mes.batches.models import (
+    Batch,
+    Decontamination,
+    FormatPartsSet,
+    LineClearance,
+    PreparationStep,
+)
 from rempart.mes.labels.services import label_reconciliation
 from rempart.mes.machine.models import (
     DataGap,
@@ -126,6 +136,60 @@ def performers(batch: Batch) -> set[int]:
     return found
 
 
+def _requirements(batch: Batch) -> dict[type[models.Model], tuple[Requirement, ...]]:
+    """The qualifications each signed step of a batch needs (the same the signing services
+    ask: `batches.services`, `batches.preparation`, `batches.line_state`)."""
+    aseptic = for_aseptic_step(batch.product.code)
+    return {
+        LineClearance: aseptic,
+        PreparationStep: aseptic,
+        Decontamination: LINE_WORK,
+        FormatPartsSet: LINE_WORK,
+    }
+
+
+def _signed_steps(batch: Batch) -> list[models.Model]:
+    """The batch's records whose signers need a qualification: its line clearance and
+    preparation steps, and the decontamination and format parts it was sent to the line
+    with."""
+    records: list[models.Model] = [
+        *LineClearance.objects.filter(batch=batch),
+        *PreparationStep.objects.filter(batch=batch),
+    ]
+    if batch.decontamination_id is not None:
+        records.append(Decontamination.objects.get(pk=batch.decontamination_id))
+    if batch.format_parts_id is not None:
+        records.append(FormatPartsSet.objects.get(pk=batch.format_parts_id))
+    return records
+
+
+def lapsed_qualifications(batch: Batch) -> list[str]:
+    """Every "performed" or "verified" signature on a step of the batch whose signer did not
+    hold, on the (UTC) day of signing, each qualification the step needs (DOMAIN.md §5.4
+    "an operator's qualification expired at the time of work"). Signatures written by the
+    services were checked when given; this catches what changed since (a qualification
+    withdrawn, a signature written by another path) and keeps the rule at release."""
+    needs = _requirements(batch)
+    out: list[str] = []
+    holdings: dict[int, list[Held]] = {}
+    for record in _signed_steps(batch):
+        required = needs[type(record)]
+        for shown in signatures_of(record):
+            sig = shown.signature
+            if sig.meaning not in STEP_MEANINGS:
+                continue
+            if sig.signer_id not in holdings:
+                holdings[sig.signer_id] = held(User.objects.get(pk=sig.signer_id))
+            on = sig.signed_at.astimezone(UTC).date()
+            for problem in missing_qualifications(holdings[sig.signer_id], required, on):
+                when = "before" if " expired on " in problem else "when"
+                out.append(
+                    f"{sig.printed_name}: {problem} {when} signing {record._meta.verbose_name} "
+                    f"{record} ({sig.meaning}, {_iso(sig.signed_at)})"
+                )
+    return out
+
+
 def invalidated_signatures(batch: Batch) -> list[str]:
     """Signatures a later change invalidated and that were not given again (a later valid
     signature with the same meaning on the same record)."""
@@ -169,6 +233,29 @@ def _window(batch: Batch) -> tuple[datetime | None, datetime | None]:
         first=Min("timestamp"), last=Max("timestamp")
     )
     return window["first"], window["last"]
+
+
+def envelope_exceeded(batch: Batch) -> list[str]:
+    """What of the batch exceeds its master record's media-fill envelope (DOMAIN.md §5.6):
+    its size, and its duration on the line (first to last machine event of the batch)."""
+    record = batch.master_record
+    out = []
+    if batch.quantity_vials > record.envelope_max_batch_vials:
+        out.append(
+            f"batch size {batch.quantity_vials} vials > {record.envelope_max_batch_vials} "
+            f"vials (media fill of {record.envelope_media_fill_date.isoformat()})"
+        )
+    first, last = _window(batch)
+    if first is not None and last is not None:
+        hours = Decimal((last - first).total_seconds()) / Decimal(3600)
+        limit = record.envelope_max_duration_h
+        if hours > limit:
+            out.append(
+                f"duration on the line {hours:.2f} h ({_iso(first)} to {_iso(last)}) > "
+                f"{limit.normalize():f} h (media fill of "
+                f"{record.envelope_media_fill_date.isoformat()})"
+            )
+    return out
 
 
 def exceptions_of(batch: Batch) -> list[str]:
@@ -236,6 +323,38 @@ def current_review(batch: Batch) -> ReviewState:
     return ReviewState(None, None, ())
 
 
+@dataclass(frozen=True, slots=True)
+class FilterState:
+    used: bool
+    passed: bool | None
+
+
+def sterile_filtered(batch: Batch) -> bool:
+    """Whether the batch's bulk is sterile-filtered (DOMAIN.md §4, §5.4).
+
+    Rule: every master record here compounds a *solution* — the API dissolved in the
+    record's diluent and made up to volume (`domain.preparation`, the compounding step) —
+    then fills it aseptically; such a solution is sterilised by 0.22 µm filtration before
+    filling (curares "suit sterile filtration", DOMAIN.md §4). A product that cannot be
+    filtered (propofol, an emulsion) is "not producible" and has no master record. So a
+    batch whose master record names a diluent is filtered."""
+    return bool(batch.master_record.diluent.strip())
+
+
+def filter_integrity(batch: Batch) -> FilterState:
+    """The post-use filter integrity test that decides: the latest test of the batch signed
+    "performed" and "verified" (both valid); None while there is none."""
+    from rempart.mes.release.models import FilterIntegrityTest
+
+    if not sterile_filtered(batch):
+        return FilterState(False, None)
+    for test in FilterIntegrityTest.objects.filter(batch=batch).order_by("-performed_at", "-id"):
+        meanings = {s.signature.meaning for s in signatures_of(test) if s.valid}
+        if {Meaning.PERFORMED.value, Meaning.VERIFIED.value} <= meanings:
+            return FilterState(True, test.passed)
+    return FilterState(True, None)
+
+
 def _label_reconciliation(batch: Batch) -> LabelReconciliation | None:
     """Labels printed for the batch's lot against those applied, destroyed and returned
     (None while no label was printed: labelling may also follow release)."""
@@ -251,6 +370,8 @@ def release_facts(batch: Batch) -> ReleaseFacts:
     rec = LineReconciliation.objects.filter(batch_number=number).first()
     review = current_review(batch)
     done = performers(batch)
+    exceeded = envelope_exceeded(batch)
+    filter_test = filter_integrity(batch)
     return ReleaseFacts(
         batch_state=BatchState(batch.state),
         open_deviations=[d.number for d in deviations if d.source != "em_excursion"],
@@ -277,7 +398,11 @@ def release_facts(batch: Batch) -> ReleaseFacts:
             f"{g.line_id} {g.first_sequence}-{g.last_sequence}"
             for g in DataGap.objects.filter(batch_number=number, resolved_at__isnull=True)
         ],
-        within_envelope=batch.quantity_vials <= record.envelope_max_batch_vials,
+        within_envelope=not exceeded,
+        envelope_exceeded=exceeded,
+        lapsed_qualifications=lapsed_qualifications(batch),
+        filtration_used=filter_test.used,
+        filter_integrity_passed=filter_test.passed,
         audit_trail_reviewer=review.reviewer_name,
         audit_reviewer_performed_step=review.reviewer_id in done,
         invalidated_signatures=invalidated_signatures(batch),

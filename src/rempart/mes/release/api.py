@@ -14,7 +14,9 @@ from rempart.mes.accounts.models import User
 from rempart.mes.accounts.permissions import require
 from rempart.mes.batches.models import Batch
 from rempart.mes.core.errors import NotFound
-from rempart.mes.release import services
+from rempart.mes.release import filtration, services
+from rempart.mes.release.models import FilterIntegrityTest
+from rempart.mes.signatures.services import signatures_of
 
 router = Router(tags=["release"])
 
@@ -137,3 +139,80 @@ def reject(request: HttpRequest, number: str, payload: RejectIn) -> Status[Any]:
         request_id=_rid(request),
     )
     return Status(201, _decision(number, decision))
+
+
+class FilterTestIn(Schema):
+    filter_lot: str
+    method: str
+    value: str
+    limit: str
+    unit: str
+    password: str
+    totp_code: str
+    comment: str = ""
+
+
+class FilterTestOut(Schema):
+    id: int
+    batch_number: str
+    filter_lot: str
+    method: str
+    value: str
+    limit: str
+    unit: str
+    passed: bool
+    signatures: list[str]
+
+
+def _filter_out(test: FilterIntegrityTest) -> dict[str, Any]:
+    return {
+        "id": test.pk,
+        "batch_number": test.batch.batch_number,
+        "filter_lot": test.filter_lot,
+        "method": test.method,
+        "value": f"{test.value.normalize():f}",
+        "limit": f"{test.limit.normalize():f}",
+        "unit": test.unit,
+        "passed": test.passed,
+        "signatures": [
+            f"{s.signature.meaning} by {s.signature.printed_name} ({s.status})"
+            for s in signatures_of(test)
+        ],
+    }
+
+
+@router.post("/release/batches/{number}/filter-tests", response={201: FilterTestOut})
+def record_filter_test(request: HttpRequest, number: str, payload: FilterTestIn) -> Status[Any]:
+    """Record the batch's post-use filter integrity test, signed "performed"."""
+    user = _user(request, Action.RUN_BATCH)
+    test = filtration.record_filter_test(
+        user,
+        _batch(number),
+        filter_lot=payload.filter_lot,
+        method=payload.method,
+        value=payload.value,
+        limit=payload.limit,
+        unit=payload.unit,
+        comment=payload.comment,
+        password=payload.password,
+        totp_code=payload.totp_code,
+        request_id=_rid(request),
+    )
+    return Status(201, _filter_out(test))
+
+
+@router.post(
+    "/release/batches/{number}/filter-tests/{test_id}/verify", response={200: FilterTestOut}
+)
+def verify_filter_test(
+    request: HttpRequest, number: str, test_id: int, payload: SignIn
+) -> Status[Any]:
+    """A second person verifies the test (signature "verified")."""
+    user = _user(request, Action.RUN_BATCH)
+    test = FilterIntegrityTest.objects.filter(pk=test_id, batch__batch_number=number).first()
+    if test is None:
+        raise NotFound(f"no filter test {test_id} for batch {number}", field="test_id")
+    filtration.verify_filter_test(
+        user, test, password=payload.password, totp_code=payload.totp_code, request_id=_rid(request)
+    )
+    return Status(200, _filter_out(test))

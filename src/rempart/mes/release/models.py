@@ -8,10 +8,13 @@ signed "released" or "rejected".
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 
+from rempart.domain.release import FilterTestMethod
 from rempart.mes.audit.registry import audited
 from rempart.mes.batches.models import Batch
 
@@ -78,4 +81,48 @@ class ReleaseDecision(models.Model):
             "decision": self.decision,
             "comment": self.comment,
             "expiry_date": self.expiry_date.isoformat() if self.expiry_date else None,
+        }
+
+
+FILTER_METHODS = [(m.value, m.value.replace("_", " ")) for m in FilterTestMethod]
+
+
+@audited()
+class FilterIntegrityTest(models.Model):
+    """The post-use integrity test of the sterilising filter a batch's bulk went through
+    (DOMAIN.md §5.4 "filter integrity"): signed "performed" by who tested, then "verified"
+    by a second person. `passed` is judged by `domain.release.filter_test_passes`."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="filter_tests")
+    filter_lot = models.CharField(max_length=60)
+    method = models.CharField(max_length=20, choices=FILTER_METHODS)
+    value = models.DecimalField(max_digits=10, decimal_places=3)
+    limit = models.DecimalField(max_digits=10, decimal_places=3)
+    unit = models.CharField(max_length=20)
+    passed = models.BooleanField()
+    comment = models.CharField(max_length=500, blank=True, default="")
+    performed_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ("performed_at", "id")
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(method__in=[m.value for m in FilterTestMethod]),
+                name="filter_test_method_known",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"filter {self.filter_lot} {self.method} {self.batch_id}"
+
+    def signed_content(self) -> dict[str, str | int | None]:
+        return {
+            "batch_id": self.batch_id,
+            "filter_lot": self.filter_lot,
+            "method": self.method,
+            "value": f"{Decimal(self.value).normalize():f}",
+            "limit": f"{Decimal(self.limit).normalize():f}",
+            "unit": self.unit,
+            "passed": int(self.passed),
+            "comment": self.comment,
         }

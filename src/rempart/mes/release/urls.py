@@ -11,5 +11,11 @@ app_name = "release"
 urlpatterns: list[URLPattern] = [
     path("", views.cockpit, name="cockpit"),
     path("<str:number>/", views.batch_page, name="batch"),
+    path("<str:number>/filter-test", views.filter_test, name="filter_test"),
+    path(
+        "<str:number>/filter-test/<int:pk>/verify",
+        views.verify_filter_test,
+        name="verify_filter_test",
+    ),
     path("<str:number>/<str:step>", views.act, name="act"),
 ]
