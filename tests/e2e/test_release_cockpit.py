@@ -13,6 +13,7 @@ from rempart.mes.accounts.models import User
 from rempart.mes.stock.models import Lot
 from tests.mes.conftest import PASSWORD, World, world  # noqa: F401 - the world fixture
 from tests.mes.qc.factories import ended_batch, pass_all, specifications
+from tests.mes.release.conftest import filter_test
 
 
 def log_in(browser: Browser, url: str, user: User) -> Page:
@@ -39,6 +40,7 @@ def test_review_and_release_from_the_cockpit(
     specifications(world.users["qc"], world.product)
     batch = ended_batch(world, "WEB-001")
     pass_all(world.users["qc"], batch)
+    filter_test(world, batch)
     qa, pharmacist = world.users["qa"], world.users["pharmacist"]
 
     page = log_in(browser, live_server.url, qa)

@@ -28,6 +28,7 @@ from rempart.mes.machine.services import DatabaseSink, ingest_machine_events, op
 from rempart.mes.quality.services import open_deviations_for
 from rempart.opcua.client import LineClient, SyncReport, catch_up
 from tests.mes.conftest import PASSWORD, World
+from tests.mes.release.conftest import filter_test
 
 from .conftest import ServedTwin, serve_twin, totp
 from .factories import line_ready, prepare
@@ -87,6 +88,7 @@ def test_a_batch_runs_from_order_to_filled_with_every_record(
 ) -> None:
     batch = ready_batch(world, twin_record, twin.endpoint)
     assert batch.state == "filling"
+    filter_test(world, batch)  # the sterilising filter's post-use test, performed and verified
     with pytest.raises(Conflict):
         send_to_line(world.users["technician"], batch, twin.endpoint)
 

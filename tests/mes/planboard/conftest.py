@@ -10,6 +10,7 @@ import pyotp
 import pytest
 
 from rempart.mes.catalog.models import Hospital, Product
+from rempart.mes.planboard import runs
 from rempart.mes.planboard.build import BoardParameters
 from rempart.mes.supply.models import ConsumptionForecast, StockSnapshot
 from rempart.mes.supply.services import import_bdpm_files
@@ -83,6 +84,19 @@ def small_parameters(**changes: object) -> BoardParameters:
     }
     values.update(changes)
     return BoardParameters(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _solver_threads_only_where_they_can_see_the_run(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test inside one rolled-back transaction cannot share its run with a solver thread
+    (the thread's own connection never sees it): there the run stays queued, as a request
+    leaves it, instead of a stray thread failing after the test. Tests that commit
+    (`sqlite_flush_guard`, `transactional_db`) keep the real background thread."""
+    if {"sqlite_flush_guard", "transactional_db"} & set(request.fixturenames):
+        return
+    monkeypatch.setattr(runs, "launch", lambda run_id: None)
 
 
 @pytest.fixture
