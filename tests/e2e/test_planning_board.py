@@ -80,6 +80,9 @@ def test_build_solve_see_the_gantt_accept_and_order(
     made = page.locator("#orders tr.made")
     expect(made.first).to_be_visible()
     shown = made.count()
+    # The plan page's charts are rendered on request: let their requests end before the
+    # page closes, so that no server thread still reads the database at teardown.
+    page.wait_for_load_state("networkidle")
     page.close()
     batches = Batch.objects.filter(batch_number__startswith=f"PB{run.pk}-")
     assert batches.count() == shown > 0
