@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +108,10 @@ WSGI_APPLICATION = "rempart.mes.wsgi.application"
 ASGI_APPLICATION = "rempart.mes.asgi.application"
 
 
+def _test_database_file() -> Path:
+    return Path(tempfile.gettempdir()) / f"rempart-test-{os.getpid()}.sqlite3"
+
+
 def _database() -> dict[str, Any]:
     db = CONFIG.database
     if db.engine == "sqlite":
@@ -118,7 +124,10 @@ def _database() -> dict[str, Any]:
                 " PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
                 "transaction_mode": "IMMEDIATE",
             },
-            "TEST": {"NAME": None},
+            # Tests on SQLite use a file too, not Django's shared-cache in-memory database:
+            # there a second writer (the live server's threads, a background planning run)
+            # fails at once with "database table is locked" instead of waiting its turn.
+            "TEST": {"NAME": str(_test_database_file())},
         }
     return {
         "ENGINE": "django.db.backends.postgresql",
