@@ -60,6 +60,27 @@ def period_uses(model: PlanModel, values: np.ndarray) -> list[PeriodUse]:
     ]
 
 
+def drop_unset_lots(model: PlanModel, values: np.ndarray) -> np.ndarray:
+    """Vials filled where the lot's setup is off become unmet demand.
+
+    HiGHS accepts a binary within its integrality tolerance (1e-6) of 0 or 1, so a setup at
+    1e-7 can carry a thousandth of a vial: no lot a line can fill, and below any minimum batch.
+    When unmet demand is allowed those vials are moved to it (the plan reports them as
+    missing, never as a lot); otherwise the values are returned as they are.
+    """
+    if not model.unmet:
+        return values
+    cleaned = values.copy()
+    for (p, t, k), col in model.flow.items():
+        vials = cleaned[col]
+        if vials > 0 and cleaned[model.setup[p, t]] < 0.5 and (p, k) in model.unmet:
+            cleaned[col] = 0.0
+            cleaned[model.unmet[p, k]] += vials
+    for col in model.setup.values():
+        cleaned[col] = float(round(cleaned[col]))
+    return cleaned
+
+
 def extract_plan(
     model: PlanModel,
     values: np.ndarray,
@@ -68,6 +89,7 @@ def extract_plan(
     seconds: float,
 ) -> Plan:
     problem = model.problem
+    values = drop_unset_lots(model, values)
     produced: dict[tuple[str, int], float] = defaultdict(float)
     flows = []
     for (p, t, k), col in model.flow.items():

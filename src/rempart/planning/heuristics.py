@@ -25,6 +25,12 @@ STEP_PERIODS = 2
 TARGET_SUB_MIPS = 10
 #: Part of the heuristic budget spent building the first incumbent; the rest improves it.
 RELAX_AND_FIX_SHARE = 0.6
+#: Time limit of one fix-and-optimise sub-MIP.
+SUB_MIP_SECONDS = 1.0
+#: ... and of the larger second-half neighbourhood that `improve` tries first.
+HALF_HORIZON_SECONDS = 3.0
+#: Improvement windows: about this many per pass over the horizon.
+WINDOWS_PER_PASS = 18
 
 
 def _integer_columns_by_period(model: PlanModel) -> dict[int, list[int]]:
@@ -104,7 +110,48 @@ def relax_and_fix(
         _set_bounds(h, fixed, rounded, rounded)
     if values is None:
         return None
-    return fix_and_optimise(h, by_period, values, deadline, step)
+    return fix_and_optimise(h, by_period, values, deadline, windows_by_period(by_period, step))
+
+
+def improve(
+    model: PlanModel,
+    incumbent: np.ndarray,
+    threads: int,
+    budget_s: float,
+    objective: str,
+    prepare: Callable[[highspy.Highs], None] | None = None,
+    with_setup_bounds: bool = True,
+) -> np.ndarray:
+    """Fix-and-optimise from a feasible `incumbent` (an earlier stage's plan) for `objective`.
+
+    The regime of every period is free in every neighbourhood: a regime block can only be
+    shortened or moved when all its days are free at once, and there are few regime columns.
+    The first neighbourhood is the second half of the horizon (where an earlier stage, blind
+    to cost, leaves lots and regimes scattered); then windows of periods from the last to the
+    first, since the early periods are the tightly constrained ones.
+    """
+    if budget_s <= 0:
+        return incumbent
+    deadline = time.perf_counter() + budget_s
+    h = to_highs(model, objective, with_setup_bounds=with_setup_bounds)
+    if prepare is not None:
+        prepare(h)
+    h.setOptionValue("threads", threads)
+    h.setOptionValue("mip_rel_gap", 1e-3)
+    by_period = _integer_columns_by_period(model)
+    regimes = set(model.regime.values())
+    lots = {t: [c for c in cols if c not in regimes] for t, cols in by_period.items()}
+    periods = sorted(lots)
+    step = max(1, len(periods) // WINDOWS_PER_PASS)
+    second_half = {c for t in periods[len(periods) // 2 :] for c in lots[t]}
+    windows = [
+        {c for t in periods[start : start + 2 * step] for c in lots[t]}
+        for start in reversed(range(0, len(periods), step))
+    ]
+    neighbourhoods = [regimes | second_half] if regimes else []
+    neighbourhoods += [regimes | window for window in windows]
+    first = HALF_HORIZON_SECONDS if regimes else SUB_MIP_SECONDS
+    return fix_and_optimise(h, by_period, incumbent, deadline, neighbourhoods, first)
 
 
 def fix_and_optimise(
@@ -112,30 +159,42 @@ def fix_and_optimise(
     by_period: dict[int, list[int]],
     incumbent: np.ndarray,
     deadline: float,
-    step: int = STEP_PERIODS,
+    neighbourhoods: list[set[int]],
+    first_limit_s: float = SUB_MIP_SECONDS,
 ) -> np.ndarray:
-    """Free one window of periods at a time around the incumbent; keep what improves it."""
-    periods = sorted(by_period)
-    all_integer = [c for t in periods for c in by_period[t]]
+    """Free one neighbourhood at a time around the incumbent; keep what improves it.
+
+    The pass over `neighbourhoods` repeats while it improves and time remains.
+    """
+    all_integer = [c for t in sorted(by_period) for c in by_period[t]]
     _set_integrality(h, all_integer, integer=True)
     best = incumbent
     best_cost = _objective(h, best)
     improved = True
     while improved and time.perf_counter() < deadline:
         improved = False
-        for start in range(0, len(periods), step):
+        for i, free in enumerate(neighbourhoods):
             if time.perf_counter() >= deadline:
                 break
-            free = {c for t in periods[start : start + 2 * step] for c in by_period[t]}
+            limit = first_limit_s if i == 0 else SUB_MIP_SECONDS
             rounded = [float(round(best[c])) for c in all_integer]
             lower = [0.0 if c in free else v for c, v in zip(all_integer, rounded, strict=True)]
             upper = [1.0 if c in free else v for c, v in zip(all_integer, rounded, strict=True)]
             _set_bounds(h, all_integer, lower, upper)
             h.setSolution(len(best), np.arange(len(best), dtype=np.int32), best)
-            values = _solve(h, min(2.0, deadline - time.perf_counter()))
+            values = _solve(h, min(limit, deadline - time.perf_counter()))
             if values is not None and _objective(h, values) < best_cost - 1e-6:
                 best, best_cost, improved = values, _objective(h, values), True
     return best
+
+
+def windows_by_period(by_period: dict[int, list[int]], step: int) -> list[set[int]]:
+    """Windows of 2·`step` periods, `step` apart, from the first period on."""
+    periods = sorted(by_period)
+    return [
+        {c for t in periods[start : start + 2 * step] for c in by_period[t]}
+        for start in range(0, len(periods), step)
+    ]
 
 
 def _objective(h: highspy.Highs, values: np.ndarray) -> float:
