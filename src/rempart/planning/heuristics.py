@@ -16,7 +16,7 @@ from collections.abc import Callable
 import highspy
 import numpy as np
 
-from rempart.planning.model import PlanModel, to_highs
+from rempart.planning.model import PlanModel, set_threads, to_highs
 from rempart.planning.model import total_demand_by_period as total_demand_by_period_of
 
 WINDOW_PERIODS = 4
@@ -86,7 +86,7 @@ def relax_and_fix(
     h = to_highs(model, objective, with_setup_bounds=with_setup_bounds)
     if prepare is not None:
         prepare(h)
-    h.setOptionValue("threads", threads)
+    set_threads(h, threads)
     h.setOptionValue("mip_rel_gap", 1e-3)
     all_integer = [c for cols in by_period.values() for c in cols]
     _set_integrality(h, all_integer, integer=False)
@@ -136,7 +136,7 @@ def improve(
     h = to_highs(model, objective, with_setup_bounds=with_setup_bounds)
     if prepare is not None:
         prepare(h)
-    h.setOptionValue("threads", threads)
+    set_threads(h, threads)
     h.setOptionValue("mip_rel_gap", 1e-3)
     by_period = _integer_columns_by_period(model)
     regimes = set(model.regime.values())

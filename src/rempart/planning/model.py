@@ -393,6 +393,22 @@ def build_model(problem: PlanningProblem) -> PlanModel:
 
 
 _banner_shown = False
+_scheduler_threads: int | None = None
+
+
+def set_threads(h: highspy.Highs, threads: int) -> None:
+    """Set HiGHS's thread count, resetting its process-wide scheduler when the count changes.
+
+    HiGHS starts one thread scheduler per process, sized by the first run; a later run asking
+    for another count fails with status "not set" (seen: a 2-thread run, then every 1-thread
+    solve in the same process returned no solution). Every instance built here states its
+    count, and a change of count resets the scheduler first.
+    """
+    global _scheduler_threads
+    if _scheduler_threads is not None and _scheduler_threads != threads:
+        highspy.Highs.resetThreadScheduler(True)  # blocking: wait for the old workers
+    h.setOptionValue("threads", threads)
+    _scheduler_threads = threads
 
 
 def new_highs() -> highspy.Highs:
@@ -418,6 +434,7 @@ def new_highs() -> highspy.Highs:
         _banner_shown = True
     h.silent()
     h.setOptionValue("output_flag", False)
+    set_threads(h, _scheduler_threads or 1)
     return h
 
 

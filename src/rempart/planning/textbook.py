@@ -17,7 +17,7 @@ import time
 import highspy
 import numpy as np
 
-from rempart.planning.model import new_highs
+from rempart.planning.model import new_highs, set_threads
 from rempart.planning.plan import StageResult
 from rempart.planning.problem import PlanningProblem
 from rempart.planning.status import relative_gap, stage_status
@@ -63,7 +63,7 @@ def _run_textbook(
     n_periods = problem.n_periods
     capacity = problem.regimes[0].capacity_hours
     h = new_highs()
-    h.setOptionValue("threads", threads)
+    set_threads(h, threads)
     h.setOptionValue("time_limit", time_limit_s)
     h.setOptionValue("output_flag", False)
     production: dict[tuple[str, int], int] = {}
