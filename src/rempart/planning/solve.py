@@ -41,8 +41,11 @@ STAGE_TIME_SHARE = {"fairness": 0.4, "shortage": 0.5, "cost": 1.0}
 HEURISTIC_TIME_SHARE = 0.25
 #: Share of a stage's time that fix-and-optimise gets to improve the previous stage's plan.
 IMPROVE_TIME_SHARE = 0.5
-#: Share of the first stage's time that fix-and-optimise gets after HiGHS's own run.
+#: Share of the first stage's time that fix-and-optimise gets after HiGHS's own run...
 FIRST_STAGE_IMPROVE_SHARE = 0.4
+#: ... when the stage has at least this many seconds (with less, HiGHS may find no plan at all
+#: in its share: the covid-2020 replay's 10 s solves had 4 days without a plan instead of 1).
+FIRST_STAGE_IMPROVE_MIN_S = 10.0
 #: Share of the time limit the aggregated model gets to find a first incumbent (classic CLSP).
 PORTFOLIO_TIME_SHARE = 0.5
 #: With more facility-location setup bounds than this, `auto` adds them as cuts (cuts.py).
@@ -294,7 +297,12 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
             _warm_start(h, model, values)
         remaining = deadline - time.perf_counter()
         stage_time = remaining * STAGE_TIME_SHARE[name]
-        polish_first = options.improve and problem.allow_unmet_demand and not stages
+        polish_first = (
+            options.improve
+            and problem.allow_unmet_demand
+            and not stages
+            and stage_time >= FIRST_STAGE_IMPROVE_MIN_S
+        )
         highs_time = stage_time * (1 - FIRST_STAGE_IMPROVE_SHARE) if polish_first else stage_time
         stage, stage_values = _run_stage(h, model, name, highs_time, values)
         if polish_first and stage_values is not None and stage.status is not Status.OPTIMAL:
