@@ -76,7 +76,7 @@ def _check_capacity(problem: PlanningProblem, plan: Plan) -> list[str]:
         product = problem.product(lot.product)
         hours[lot.period] += product.setup_hours + lot.vials * product.line_hours_per_vial
         formats[lot.period].add(product.vial_format)
-        if lot.vials < product.min_batch_vials - ABS_TOL:
+        if _exceeds(product.min_batch_vials, lot.vials):  # the same tolerance as every row
             issues.append(
                 f"product {lot.product}, period {lot.period}: lot of {lot.vials:.1f} vials "
                 f"below the minimum batch {product.min_batch_vials:g}"

@@ -875,9 +875,11 @@ def _first_day_problems(problem: PlanningProblem, plan: Plan) -> list[str]:
     errors = []
     period = plan.periods[0]
     for lot in plan.lots:
+        # The line fills whole vials: the lot as filled is the rounded figure.
         if (
             lot.period == 0
-            and 0.5 < lot.vials < problem.product(lot.product).min_batch_vials - 1e-6
+            and lot.vials > 0.5
+            and round(lot.vials) < (problem.product(lot.product).min_batch_vials)
         ):
             errors.append(f"lot of {lot.product} below the minimum batch")
     hours = _first_day_hours(problem, plan)
