@@ -22,7 +22,7 @@ from dataclasses import replace
 import highspy
 import numpy as np
 
-from rempart.planning.model import new_highs
+from rempart.planning.highs import new_highs
 from rempart.planning.plan import Allocation
 
 

@@ -16,7 +16,8 @@ from collections.abc import Callable
 import highspy
 import numpy as np
 
-from rempart.planning.model import PlanModel, set_threads, to_highs
+from rempart.planning.highs import set_threads
+from rempart.planning.model import PlanModel, to_highs
 from rempart.planning.model import total_demand_by_period as total_demand_by_period_of
 
 WINDOW_PERIODS = 4

@@ -29,7 +29,8 @@ from rempart.planning.heuristics import (
     objective_value,
     relax_and_fix,
 )
-from rempart.planning.model import PlanModel, build_model, set_threads, to_highs
+from rempart.planning.highs import set_threads
+from rempart.planning.model import PlanModel, build_model, to_highs
 from rempart.planning.plan import Plan, StageResult, Status
 from rempart.planning.problem import PlanningProblem
 from rempart.planning.status import relative_gap, stage_status

@@ -17,7 +17,7 @@ import time
 import highspy
 import numpy as np
 
-from rempart.planning.model import new_highs, set_threads
+from rempart.planning.highs import new_highs, set_threads
 from rempart.planning.plan import StageResult
 from rempart.planning.problem import PlanningProblem
 from rempart.planning.status import relative_gap, stage_status
