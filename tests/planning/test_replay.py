@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 
 from rempart.domain.region import HAUTS_DE_FRANCE
-from rempart.planning.replay import (
-    Outcome,
-    ReplayResult,
+from rempart.planning.replay import run
+from rempart.planning.replay_result import Outcome, ReplayResult
+from rempart.planning.scenario import (
     ScenarioError,
     load_scenario,
     packaged_scenarios,
     parse_scenario,
-    run,
 )
 
 SCENARIO_FILE = (

@@ -24,7 +24,7 @@ def _fail(message: str) -> NoReturn:
 @app.command("list")
 def list_scenarios() -> None:
     """List the scenarios shipped with rempart."""
-    from rempart.planning.replay import ScenarioError, load_scenario, packaged_scenarios
+    from rempart.planning.scenario import ScenarioError, load_scenario, packaged_scenarios
 
     for name in packaged_scenarios():
         try:
@@ -60,7 +60,8 @@ def run_scenario(
     from rich.console import Console
     from rich.table import Table
 
-    from rempart.planning.replay import ScenarioError, load_scenario, run
+    from rempart.planning.replay import run
+    from rempart.planning.scenario import ScenarioError, load_scenario
 
     try:
         loaded = load_scenario(scenario)

@@ -11,7 +11,7 @@ from rempart.domain.stock import parse_ranges
 from rempart.mes.audit.models import AuditEntry
 from rempart.mes.core.errors import Conflict, NotPermitted, Refused
 from rempart.mes.labels.identity import vial_identity
-from rempart.mes.stock import ledger, services
+from rempart.mes.stock import ledger, receiving, services
 from rempart.mes.stock.lots import expire_lots
 from rempart.mes.stock.models import (
     Dispatch,
@@ -61,11 +61,11 @@ def test_whole_flow_order_allocate_pick_ship_receive(world: World) -> None:
     assert (line.lot_id, line.quantity, line.serials) == (lot.pk, 12, "1-9,11-13")
     orderer = world.users["orderer_a"]
     for seq in (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12):
-        assert services.record_scan(orderer, dispatch, scan_text(lot, seq)).outcome == "ok"
+        assert receiving.record_scan(orderer, dispatch, scan_text(lot, seq)).outcome == "ok"
     with pytest.raises(Refused) as short:
-        services.confirm_receipt(orderer, dispatch)
+        receiving.confirm_receipt(orderer, dispatch)
     assert short.value.field == "note"
-    receipt = services.confirm_receipt(orderer, dispatch, note="one vial not found in the box")
+    receipt = receiving.confirm_receipt(orderer, dispatch, note="one vial not found in the box")
     assert (receipt.accepted, receipt.flagged, receipt.missing) == (11, 0, 1)
     here = ledger.hospital_location(world.hospital_a)
     transit = ledger.fixed_location(ledger.TRANSIT)
@@ -121,10 +121,10 @@ def test_a_wrong_lot_and_other_anomalies_are_flagged_not_accepted(world: World) 
     dispatch = shipped(world, 5)
     assert dispatch.lines.get().lot_id == lot.pk
     orderer = world.users["orderer_a"]
-    scan = services.record_scan(orderer, dispatch, scan_text(other, 1))
+    scan = receiving.record_scan(orderer, dispatch, scan_text(other, 1))
     assert scan.outcome == ScanOutcome.WRONG_LOT
     assert "R-002" in scan.message
-    scan = services.record_scan(orderer, dispatch, scan_text(lot, 50))
+    scan = receiving.record_scan(orderer, dispatch, scan_text(lot, 50))
     assert scan.outcome == ScanOutcome.NOT_IN_SHIPMENT
     bad_expiry = (
         vial_identity(lot, 2)
@@ -134,10 +134,10 @@ def test_a_wrong_lot_and_other_anomalies_are_flagged_not_accepted(world: World) 
             (lot.expiry_date + timedelta(days=1)).strftime("%y%m%d"),  # type: ignore[operator]
         )
     )
-    assert services.record_scan(orderer, dispatch, bad_expiry).outcome == "expiry_mismatch"
-    assert services.record_scan(orderer, dispatch, scan_text(lot, 1)).outcome == "ok"
-    assert services.record_scan(orderer, dispatch, scan_text(lot, 1)).outcome == "duplicate"
-    receipt = services.confirm_receipt(orderer, dispatch, note="4 not scanned")
+    assert receiving.record_scan(orderer, dispatch, bad_expiry).outcome == "expiry_mismatch"
+    assert receiving.record_scan(orderer, dispatch, scan_text(lot, 1)).outcome == "ok"
+    assert receiving.record_scan(orderer, dispatch, scan_text(lot, 1)).outcome == "duplicate"
+    receipt = receiving.confirm_receipt(orderer, dispatch, note="4 not scanned")
     assert (receipt.accepted, receipt.flagged, receipt.missing) == (1, 4, 4)
     assert ledger.serials_at(lot, ledger.hospital_location(world.hospital_a))[0] == 1
 
@@ -148,7 +148,7 @@ def test_a_malformed_scan_is_refused_and_records_nothing(world: World) -> None:
     before = AuditEntry.objects.count()
     for text in ("", "hello", "(01)04000000000012(17)261301(10)R-001(21)000001"):
         with pytest.raises(Refused) as caught:
-            services.record_scan(world.users["orderer_a"], dispatch, text)
+            receiving.record_scan(world.users["orderer_a"], dispatch, text)
         assert caught.value.field in ("scan", "gtin", "expiry")
     assert ReceiptScan.objects.count() == 0
     assert AuditEntry.objects.count() == before
@@ -195,9 +195,9 @@ def test_orderers_act_only_for_their_hospital(world: World) -> None:
     released_lot(world, "R-001", 100)
     dispatch = shipped(world, 3)
     with pytest.raises(NotPermitted):
-        services.record_scan(world.users["orderer_b"], dispatch, "x")
+        receiving.record_scan(world.users["orderer_b"], dispatch, "x")
     with pytest.raises(NotPermitted):
-        services.confirm_receipt(world.users["orderer_b"], dispatch)
+        receiving.confirm_receipt(world.users["orderer_b"], dispatch)
     with pytest.raises(Refused):
         services.order_for(world.users["orderer_b"], dispatch.order.number)
     with pytest.raises(NotPermitted):
@@ -246,8 +246,8 @@ def test_returns_go_to_the_blocked_area_and_destruction_leaves_stock(world: Worl
     dispatch = shipped(world, 4)
     orderer = world.users["orderer_a"]
     for seq in (1, 2, 3, 4):
-        services.record_scan(orderer, dispatch, scan_text(lot, seq))
-    services.confirm_receipt(orderer, dispatch)
+        receiving.record_scan(orderer, dispatch, scan_text(lot, seq))
+    receiving.confirm_receipt(orderer, dispatch)
     with pytest.raises(Refused) as too_many:
         services.return_to_central(orderer, lot, 5, "cold chain broken")
     assert too_many.value.field == "quantity"

@@ -11,7 +11,7 @@ from rempart.domain.stock import parse_ranges
 from rempart.mes.core.errors import Conflict, NotFound, NotPermitted, Refused
 from rempart.mes.labels.identity import vial_identity
 from rempart.mes.signatures.services import signatures_of
-from rempart.mes.stock import ledger, recall, services
+from rempart.mes.stock import ledger, recall, receiving, services
 from rempart.mes.stock.models import Dispatch, Lot, Recall
 from rempart.mes.stock.services import LineIn
 from tests.mes.conftest import PASSWORD, World
@@ -30,8 +30,8 @@ def deliver(world: World, who: str, qty: int, *, receive: int | None = None) -> 
         line = dispatch.lines.select_related("lot").get()
         sequences = [s for a, b in parse_ranges(line.serials) for s in range(a, b + 1)]
         for seq in sequences[:receive]:
-            services.record_scan(user, dispatch, vial_identity(line.lot, seq).element_string())
-        services.confirm_receipt(user, dispatch, note="" if receive == qty else "short")
+            receiving.record_scan(user, dispatch, vial_identity(line.lot, seq).element_string())
+        receiving.confirm_receipt(user, dispatch, note="" if receive == qty else "short")
     return dispatch
 
 

@@ -14,7 +14,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from rempart.domain.stock import parse_ranges
 from rempart.mes.labels.identity import vial_identity
-from rempart.mes.stock import services
+from rempart.mes.stock import receiving, services
 from rempart.mes.stock.lots import open_quarantine_lot
 from rempart.mes.stock.models import Dispatch, Lot
 from rempart.mes.stock.services import LineIn
@@ -53,8 +53,8 @@ def deliver(world: World, orderer: str, vials: int) -> Dispatch:
         for first, last in parse_ranges(line.serials):
             for sequence in range(first, last + 1):
                 text = vial_identity(line.lot, sequence).element_string()
-                assert services.record_scan(user, dispatch, text).outcome == "ok"
-    services.confirm_receipt(user, dispatch)
+                assert receiving.record_scan(user, dispatch, text).outcome == "ok"
+    receiving.confirm_receipt(user, dispatch)
     return dispatch
 
 

@@ -18,7 +18,8 @@ from django.utils.translation import pgettext
 
 from rempart.mes.batches.models import Batch
 from rempart.mes.records import charts
-from rempart.mes.records.document import Json, collect
+from rempart.mes.records.document import collect
+from rempart.mes.records.values import Json
 
 SCHEMA_FILE = "batch-record.schema.json"
 

@@ -15,7 +15,7 @@ from rempart.mes.accounts.permissions import require
 from rempart.mes.catalog.models import Product
 from rempart.mes.core.errors import NotFound, Refused
 from rempart.mes.core.pages import request_id
-from rempart.mes.stock import queries, recall, services
+from rempart.mes.stock import queries, recall, receiving, services
 from rempart.mes.stock.models import Dispatch, Order, Recall, RecallNotice
 
 router = Router(tags=["stock"])
@@ -86,7 +86,7 @@ def _order(order: Order) -> dict[str, Any]:
 
 
 def _dispatch(dispatch: Dispatch) -> dict[str, Any]:
-    progress = services.receipt_progress(dispatch)
+    progress = receiving.receipt_progress(dispatch)
     return {
         "number": dispatch.number,
         "order": dispatch.order.number,
@@ -210,7 +210,7 @@ def scan(request: HttpRequest, number: str, payload: ScanIn) -> Status[dict[str,
     """Check one vial against the dispatch. 201 with its outcome (ok or flagged); an
     unreadable code is 400 and records nothing."""
     user = _user(request, Action.RECEIVE_DELIVERY)
-    result = services.record_scan(
+    result = receiving.record_scan(
         user, services.dispatch_for(user, number), payload.code, request_id(request)
     )
     return Status(
@@ -229,7 +229,7 @@ def scan(request: HttpRequest, number: str, payload: ScanIn) -> Status[dict[str,
 @router.post("/dispatches/{number}/receipt", response={201: dict[str, Any]})
 def receive(request: HttpRequest, number: str, payload: NoteIn) -> Status[dict[str, Any]]:
     user = _user(request, Action.RECEIVE_DELIVERY)
-    receipt = services.confirm_receipt(
+    receipt = receiving.confirm_receipt(
         user, services.dispatch_for(user, number), payload.note, request_id(request)
     )
     return Status(

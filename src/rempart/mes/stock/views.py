@@ -18,7 +18,7 @@ from rempart.mes.accounts.permissions import allowed
 from rempart.mes.catalog.models import Product
 from rempart.mes.core.errors import Refused
 from rempart.mes.core.pages import current_user, error_page, request_id, requires
-from rempart.mes.stock import ledger, queries, recall, services
+from rempart.mes.stock import ledger, queries, recall, receiving, services
 from rempart.mes.stock.models import (
     Dispatch,
     Order,
@@ -228,7 +228,7 @@ def dispatch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "dispatch": found,
             "lines": lines,
             "scans": found.scans.all(),
-            "progress": services.receipt_progress(found),
+            "progress": receiving.receipt_progress(found),
             "receipt": getattr(found, "receipt", None),
             "may_manage": allowed(user, Action.MANAGE_STOCK),
             "may_receive": allowed(user, Action.RECEIVE_DELIVERY) and found.status == "shipped",
@@ -266,7 +266,7 @@ def scan(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     try:
         found = services.dispatch_for(user, pk)
-        result = services.record_scan(
+        result = receiving.record_scan(
             user, found, request.POST.get("code", ""), request_id(request)
         )
     except Refused as exc:
@@ -289,7 +289,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     try:
         found = services.dispatch_for(user, pk)
-        services.confirm_receipt(user, found, request.POST.get("note", ""), request_id(request))
+        receiving.confirm_receipt(user, found, request.POST.get("note", ""), request_id(request))
     except Refused as exc:
         _refused(request, exc)
     else:
