@@ -10,7 +10,7 @@ from rempart.planning.check import check_plan
 from rempart.planning.example import regional_example
 from rempart.planning.plan import Flow, Status
 from rempart.planning.problem import PlanningProblemError, PlanProduct, hours_from_vials
-from rempart.planning.solve import SolveOptions, solve
+from rempart.planning.solve import SolveOptions, setup_bounds_as_cuts, solve
 from tests.planning.tiny import tiny_problem
 
 
@@ -71,3 +71,14 @@ def test_a_capacity_figure_in_vials_converts_to_line_hours() -> None:
     assert hours_from_vials((7920.0, 0.0), 330.0) == (24.0, 0.0)
     with pytest.raises(PlanningProblemError, match="run rate"):
         hours_from_vials((1.0,), 0.0)
+
+
+def test_setup_bounds_go_in_as_cuts_by_size_with_a_higher_limit_for_lot_sizing() -> None:
+    # The Trigeiro X 10-item instances have about 2,050 bounds: rows; the regional demo's
+    # 8,600 and the G instances' 2,700 or more: cuts (decision 0013).
+    assert not setup_bounds_as_cuts("auto", 2050, lot_sizing=True)
+    assert setup_bounds_as_cuts("auto", 2767, lot_sizing=True)
+    assert setup_bounds_as_cuts("auto", 2050, lot_sizing=False)
+    assert not setup_bounds_as_cuts("auto", 150, lot_sizing=False)
+    assert setup_bounds_as_cuts("lazy", 10, lot_sizing=True)
+    assert not setup_bounds_as_cuts("all", 9000, lot_sizing=False)

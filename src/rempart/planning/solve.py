@@ -47,10 +47,18 @@ FIRST_STAGE_IMPROVE_SHARE = 0.4
 #: ... when the stage has at least this many seconds: a precaution, so that short solves
 #: (the covid-2020 replay gives 10 s, so 4 s to this stage) keep all of it for HiGHS's first plan.
 FIRST_STAGE_IMPROVE_MIN_S = 10.0
+#: HiGHS's share of effort on primal heuristics for classic lot sizing (its default is 0.05):
+#: on the Trigeiro X11418C and X12418C files, 0.3 (with the bounds as rows) found in 30 s plans
+#: 0.3 % cheaper than before, as cheap as the textbook model's (decision 0013).
+LOT_SIZING_HEURISTIC_EFFORT = 0.3
 #: Share of the time limit the aggregated model gets to find a first incumbent (classic CLSP).
 PORTFOLIO_TIME_SHARE = 0.5
-#: With more facility-location setup bounds than this, `auto` adds them as cuts (cuts.py).
+#: With more facility-location setup bounds than this, `auto` adds them as cuts (cuts.py)...
 EAGER_SETUP_BOUNDS_MAX = 200
+#: ... and for the classic lot-sizing problem, this many (decision 0013): on the Trigeiro X 418C
+#: instances (about 2,100 bounds) all bounds found better plans in 30 s, while the G instances
+#: with more than 2,700 proved faster or got closer with the bounds as cuts.
+LOT_SIZING_EAGER_SETUP_BOUNDS_MAX = 2500
 #: Share of a stage's time that the cut loop may use.
 CUT_TIME_SHARE = 0.3
 
@@ -112,7 +120,26 @@ def has_integral_optimum(problem: PlanningProblem) -> bool:
     )
 
 
-def _configure(h: highspy.Highs, options: SolveOptions, integral_objective: bool = False) -> None:
+def setup_bounds_as_cuts(choice: str, n_bounds: int, lot_sizing: bool) -> bool:
+    """Whether the facility-location setup bounds go in as cuts (cuts.py) rather than rows.
+
+    `choice` is `SolveOptions.setup_bounds`; `auto` decides by size, with a higher limit for
+    problems without unmet demand (classic lot sizing), where the whole model is small.
+    """
+    if choice != "auto":
+        return choice == "lazy"
+    limit = LOT_SIZING_EAGER_SETUP_BOUNDS_MAX if lot_sizing else EAGER_SETUP_BOUNDS_MAX
+    return n_bounds > limit
+
+
+def _configure(
+    h: highspy.Highs,
+    options: SolveOptions,
+    integral_objective: bool = False,
+    lot_sizing: bool = False,
+) -> None:
+    if lot_sizing:
+        h.setOptionValue("mip_heuristic_effort", LOT_SIZING_HEURISTIC_EFFORT)
     if integral_objective:
         # Stop as soon as no better integer objective can exist (see has_integral_optimum).
         h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
@@ -229,9 +256,8 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
     started = time.perf_counter()
     deadline = started + options.time_limit_s
     model = build_model(problem)
-    lazy = options.setup_bounds == "lazy" or (
-        options.setup_bounds == "auto" and len(model.setup_bounds) > EAGER_SETUP_BOUNDS_MAX
-    )
+    lot_sizing = not problem.allow_unmet_demand
+    lazy = setup_bounds_as_cuts(options.setup_bounds, len(model.setup_bounds), lot_sizing)
     integral_objective = has_integral_optimum(problem)
     h_lp: highspy.Highs | None = None
     added: set[int] = set()
@@ -261,7 +287,7 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
         # A fresh HiGHS instance per stage: after a long MIP run, HiGHS 1.16 was seen to
         # ignore a valid MIP start given with setSolution on the same instance.
         h = to_highs(model, with_setup_bounds=not lazy)
-        _configure(h, options, integral_objective)
+        _configure(h, options, integral_objective, lot_sizing)
         add_rows(h, model, sorted(added))
         for done, done_values in fixed:
             _fix_stage([h], model, done, done_values, options)
