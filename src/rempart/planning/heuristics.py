@@ -122,11 +122,13 @@ def improve(
     objective: str,
     prepare: Callable[[highspy.Highs], None] | None = None,
     with_setup_bounds: bool = True,
+    free_regimes: bool = True,
 ) -> np.ndarray:
     """Fix-and-optimise from a feasible `incumbent` (an earlier stage's plan) for `objective`.
 
-    The regime of every period is free in every neighbourhood: a regime block can only be
-    shortened or moved when all its days are free at once, and there are few regime columns.
+    The regime of every period is free in every neighbourhood (unless `free_regimes` is
+    False: the caller's `prepare` fixed them): a regime block can only be shortened or moved
+    when all its days are free at once, and there are few regime columns.
     The first neighbourhood is the second half of the horizon (where an earlier stage, blind
     to cost, leaves lots and regimes scattered); then windows of periods from the last to the
     first, since the early periods are the tightly constrained ones.
@@ -140,8 +142,11 @@ def improve(
     set_threads(h, threads)
     h.setOptionValue("mip_rel_gap", 1e-3)
     by_period = _integer_columns_by_period(model)
-    regimes = set(model.regime.values())
-    lots = {t: [c for c in cols if c not in regimes] for t, cols in by_period.items()}
+    regime_cols = set(model.regime.values())
+    lots = {t: [c for c in cols if c not in regime_cols] for t, cols in by_period.items()}
+    regimes = regime_cols if free_regimes else set()
+    if not free_regimes:  # the caller fixed them (prepare): keep them out of the sub-MIPs
+        by_period = lots
     periods = sorted(lots)
     step = max(1, len(periods) // WINDOWS_PER_PASS)
     second_half = {c for t in periods[len(periods) // 2 :] for c in lots[t]}

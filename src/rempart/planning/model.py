@@ -27,6 +27,7 @@ import numpy as np
 
 from rempart.planning.highs import new_highs
 from rempart.planning.problem import CENTRAL, PlanningProblem, StockLot
+from rempart.planning.strengthen import add_regime_filling_constraints
 
 ProductPeriod = tuple[str, int]
 Arc = tuple[str, int, int]
@@ -90,6 +91,11 @@ class PlanModel:
     def max_capacity_hours(self, t: int) -> float:
         return max(r.capacity_hours[t] for r in self.problem.regimes)
 
+    def lot_overhead_hours(self, product: str) -> float:
+        """Line hours every lot of `product` costs: its setup, and its format change if any."""
+        fmt = self.problem.format_change_hours if self.format_used else 0.0
+        return self.problem.product(product).setup_hours + fmt
+
 
 def fefo_own_stock(
     problem: PlanningProblem,
@@ -139,12 +145,57 @@ def total_demand_by_period(model: PlanModel) -> dict[ProductPeriod, float]:
     return dict(totals)
 
 
+def met_by_central_stock(model: PlanModel) -> set[str]:
+    """Products whose central lots alone can meet every period's net demand.
+
+    Filling such a product can only cost line hours and money: a plan that serves it from
+    stock and fills nothing is at least as good in every objective (fill rate 1, no shortage,
+    no cost). So it gets no production columns (on the regional demo: midazolam,
+    norepinephrine and ketamine, delivered weekly). The check serves periods in order, each
+    from the usable lot that leaves the window first, which is exact for lots usable over
+    an interval of periods.
+    """
+    problem = model.problem
+    demand = total_demand_by_period(model)
+    met: set[str] = set()
+    for product in problem.products:
+        p = product.code
+        left = {
+            lot.lot_id: lot.quantity_vials
+            for lot in problem.lots
+            if lot.product == p and lot.location == CENTRAL and lot.quantity_vials > 0
+        }
+        windows = {
+            lot.lot_id: problem.lot_window(lot) for lot in problem.lots if lot.lot_id in left
+        }
+        by_last = sorted(left, key=lambda lot_id: (windows[lot_id].stop, lot_id))
+        short = False
+        for k in range(problem.n_periods):
+            need = demand.get((p, k), 0.0)
+            for lot_id in by_last:
+                if need <= 0:
+                    break
+                if k in windows[lot_id]:
+                    take = min(need, left[lot_id])
+                    left[lot_id] -= take
+                    need -= take
+            if need > 1e-9:
+                short = True
+                break
+        if not short:
+            met.add(p)
+    return met
+
+
 def add_production_variables(model: PlanModel) -> None:
     """Setup binaries y[p,t] and arcs x[p,t,k] that the QC and shelf-life windows allow."""
     problem = model.problem
     demand = total_demand_by_period(model)
+    stock_only = met_by_central_stock(model)
     for product in problem.products:
         p = product.code
+        if p in stock_only:
+            continue
         for t in range(problem.n_periods):
             if model.max_capacity_hours(t) <= product.setup_hours:
                 continue  # not even one vial fits after the setup in this period
@@ -206,7 +257,10 @@ def add_format_variables(model: PlanModel) -> None:
     problem = model.problem
     if problem.format_change_hours <= 0:
         return
-    formats = sorted({product.vial_format for product in problem.products})
+    filled = {p for p, _ in model.setup}
+    formats = sorted(
+        {product.vial_format for product in problem.products if product.code in filled}
+    )
     if len(formats) < 2:
         return  # the line never changes format
     for f in formats:
@@ -255,7 +309,7 @@ def add_setup_constraints(model: PlanModel) -> None:
     for (p, t), y in model.setup.items():
         product = problem.product(p)
         lot_terms = [(col, product.line_hours_per_vial) for _, col in arcs[p, t]]
-        room = model.max_capacity_hours(t) - product.setup_hours
+        room = model.max_capacity_hours(t) - model.lot_overhead_hours(p)
         model.add_row(f"lot_size[{p},{t}]", -highspy.kHighsInf, 0.0, [*lot_terms, (y, -room)])
         if product.min_batch_vials > 0:
             batch = [(col, 1.0) for _, col in arcs[p, t]]
@@ -387,6 +441,7 @@ def build_model(problem: PlanningProblem) -> PlanModel:
     add_capacity_constraints(model)
     add_regime_constraints(model)
     add_fill_rate_constraints(model)
+    add_regime_filling_constraints(model)
     set_objective(model)
     return model
 

@@ -21,6 +21,7 @@ import highspy
 import numpy as np
 
 from rempart.planning.check import check_plan
+from rempart.planning.compact import compacted_start
 from rempart.planning.cuts import add_rows, relaxed_copy, separate_setup_bounds
 from rempart.planning.extract import extract_plan
 from rempart.planning.heuristics import (
@@ -34,14 +35,17 @@ from rempart.planning.model import PlanModel, build_model, to_highs
 from rempart.planning.plan import Plan, StageResult, Status
 from rempart.planning.problem import PlanningProblem
 from rempart.planning.status import relative_gap, stage_status
+from rempart.planning.strengthen import dominant_regime, regime_bounds
 from rempart.planning.textbook import is_classic_clsp, textbook_production
 
 #: Share of the remaining time given to each stage (the last one gets all that is left).
-STAGE_TIME_SHARE = {"fairness": 0.4, "shortage": 0.5, "cost": 1.0}
+STAGE_TIME_SHARE = {"fairness": 0.4, "shortage": 0.6, "cost": 1.0}
 #: Share of the time limit given to the relax-and-fix incumbent heuristic (cost stage only).
 HEURISTIC_TIME_SHARE = 0.25
 #: Share of a stage's time that fix-and-optimise gets to improve the previous stage's plan.
-IMPROVE_TIME_SHARE = 0.5
+IMPROVE_TIME_SHARE = {"fairness": 0.5, "shortage": 0.3, "cost": 0.5}
+#: Share of the cost stage's improvement time that compaction (compact.py) may use first.
+COMPACT_TIME_SHARE = 0.2
 #: Share of the first stage's time that fix-and-optimise gets after HiGHS's own run...
 FIRST_STAGE_IMPROVE_SHARE = 0.4
 #: ... when the stage has at least this many seconds: a precaution, so that short solves
@@ -239,6 +243,16 @@ def _fix_stage(
             h.passRowName(h.getNumRow() - 1, "lexicographic_shortage_ceiling")
 
 
+def _fix_regime(h: highspy.Highs, model: PlanModel, regime: str | None) -> None:
+    """Fix `regime` in every period, or free every regime column again (None)."""
+    if not model.regime:
+        return
+    cols, values = regime_bounds(model, regime or "")
+    lower = np.array(values) if regime else np.zeros(len(cols))
+    upper = np.array(values) if regime else np.ones(len(cols))
+    h.changeColsBounds(len(cols), np.array(cols, dtype=np.int32), lower, upper)
+
+
 def _warm_start(h: highspy.Highs, model: PlanModel, values: np.ndarray) -> None:
     """Hand HiGHS the previous stage's plan, binaries rounded, as a complete MIP start."""
     start = values.copy()
@@ -266,6 +280,8 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
         _configure(h_lp, options)
         relaxed_copy(model, h_lp)
     names = ["fairness", "shortage", "cost"] if problem.allow_unmet_demand else ["cost"]
+    # Fairness and shortage do not depend on the regime: run the dominant one throughout.
+    dominant = dominant_regime(problem) if model.regime else None
     stages: list[StageResult] = []
     messages: list[str] = []
     values: np.ndarray | None = None
@@ -279,8 +295,10 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
             messages.append("aggregated-model incumbent given to HiGHS")
     for name in names:
         remaining = deadline - time.perf_counter()
+        stage_regime = dominant if name != "cost" else None
         if h_lp is not None:
             _set_objective(h_lp, model, name)
+            _fix_regime(h_lp, model, stage_regime)
             cut_deadline = time.perf_counter() + CUT_TIME_SHARE * remaining * STAGE_TIME_SHARE[name]
             separate_setup_bounds(h_lp, [], model, added, cut_deadline)
             messages.append(f"stage {name}: {len(added)} facility-location setup bounds as cuts")
@@ -288,14 +306,15 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
         # ignore a valid MIP start given with setSolution on the same instance.
         h = to_highs(model, with_setup_bounds=not lazy)
         _configure(h, options, integral_objective, lot_sizing)
-        add_rows(h, model, sorted(added))
-        for done, done_values in fixed:
-            _fix_stage([h], model, done, done_values, options)
 
-        def prepare(h_sub: highspy.Highs) -> None:
+        def prepare(h_sub: highspy.Highs, regime: str | None = stage_regime) -> None:
             add_rows(h_sub, model, sorted(added))
             for done, done_values in fixed:
                 _fix_stage([h_sub], model, done, done_values, options)
+            if regime is not None:
+                _fix_regime(h_sub, model, regime)
+
+        prepare(h)
 
         if options.heuristic:
             budget = (
@@ -311,9 +330,31 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
         if options.improve and values is not None and len(stages) > 0:
             # The previous stage's plan is feasible here; its binaries were chosen for another
             # objective, and HiGHS alone seldom moves far from it (regimes above all).
-            budget = IMPROVE_TIME_SHARE * (deadline - time.perf_counter()) * STAGE_TIME_SHARE[name]
+            budget = (
+                IMPROVE_TIME_SHARE[name] * (deadline - time.perf_counter()) * STAGE_TIME_SHARE[name]
+            )
             before = objective_value(model, name, values)
-            values = improve(model, values, options.threads, budget, name, prepare, not lazy)
+            if name == "cost":
+                compact_budget = COMPACT_TIME_SHARE * budget
+                compacted = compacted_start(model, values, compact_budget)
+                budget -= compact_budget
+                if compacted is not None:
+                    messages.append(
+                        f"stage cost: compaction into fewer "
+                        f"{dominant or 'block-regime'} periods took the start from {before:.6g} "
+                        f"to {objective_value(model, name, compacted):.6g}"
+                    )
+                    values = compacted
+            values = improve(
+                model,
+                values,
+                options.threads,
+                budget,
+                name,
+                prepare,
+                not lazy,
+                stage_regime is None,
+            )
             after = objective_value(model, name, values)
             if after < before:
                 messages.append(
@@ -338,7 +379,16 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
             # windows of periods around them find it. HiGHS's bound stays the stage's bound.
             polish_started = time.perf_counter()
             budget = stage_time - stage.seconds
-            better = improve(model, stage_values, options.threads, budget, name, prepare, not lazy)
+            better = improve(
+                model,
+                stage_values,
+                options.threads,
+                budget,
+                name,
+                prepare,
+                not lazy,
+                stage_regime is None,
+            )
             stage = _improved_stage(model, stage, stage_values, better, messages)
             stage = replace(stage, seconds=stage.seconds + time.perf_counter() - polish_started)
             stage_values = better

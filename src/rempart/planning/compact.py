@@ -1,0 +1,261 @@
+"""Compaction: the same service in fewer days of the costly regime (a cost-stage incumbent).
+
+The shortage stage's plan serves exactly the demand the cost stage must serve (its fill rate
+and weighted shortage are fixed from then on), but it was chosen without a thought for cost:
+with the crisis regime free of charge in that stage, its lots are scattered over every day of
+the horizon. HiGHS and fix-and-optimise seldom find the few-crisis-days plans from there,
+because dropping one crisis day means moving a day's production at once.
+
+`compact` keeps what each period of each product is served from production, and rebuilds the
+lots for a regime calendar: the block regime (the one with the most hours in every period) on
+one block of periods, the regime in force before the horizon elsewhere. It walks the periods in
+order. In each, every product whose demand can be filled no later (the QC lead time closes its
+window) gets a lot, at least its minimum batch; the hours left then extend today's lots to the
+product's next demands, earliest first, and, in the block, open further lots for the products
+whose demand comes next. A calendar fails when something is left that no later period can fill,
+or a period's mandatory lots do not fit. `compacted_start` tries blocks from the first period
+of growing length (and from where the plan itself starts the block regime), and returns the
+cheapest plan found, checked against every row of the model.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rempart.planning.model import PlanModel
+from rempart.planning.strengthen import dominant_regime
+
+#: Vials below this are solver noise, not demand to serve.
+EPS_VIALS = 1e-6
+#: Hours of slack allowed when a period's lots are checked against its capacity.
+EPS_HOURS = 1e-7
+#: Row tolerance of the final check (HiGHS's own primal feasibility tolerance is 1e-7).
+ROW_TOL = 1e-6
+
+
+@dataclass
+class _Period:
+    """The lots being built in one period."""
+
+    hours: float
+    lots: dict[str, float] = field(default_factory=dict)
+    formats: set[str] = field(default_factory=set)
+    arcs: dict[tuple[str, int], float] = field(default_factory=dict)
+
+
+class _Builder:
+    """Demand served from production per product and period, still to be placed in lots."""
+
+    def __init__(self, model: PlanModel, values: np.ndarray, keep_before: int) -> None:
+        self.model = model
+        problem = model.problem
+        self.need: dict[str, dict[int, float]] = {}
+        self.kept: dict[int, _Period] = {}
+        self.rate = {p.code: p.line_hours_per_vial for p in problem.products}
+        self.setup_hours = {p.code: p.setup_hours for p in problem.products}
+        self.min_batch = {p.code: p.min_batch_vials for p in problem.products}
+        self.vial_format = {p.code: p.vial_format for p in problem.products}
+        self.format_hours = problem.format_change_hours if model.format_used else 0.0
+        for (p, t, k), col in model.flow.items():
+            vials = float(values[col])
+            if t < keep_before and values[model.setup[p, t]] > 0.5:
+                period = self.kept.setdefault(t, _Period(0.0))
+                period.lots.setdefault(p, 0.0)
+                period.formats.add(self.vial_format[p])
+                if vials > 0:
+                    period.arcs[p, k] = vials
+                    period.lots[p] += vials
+            elif vials > 0:
+                served = self.need.setdefault(p, {})
+                served[k] = served.get(k, 0.0) + vials
+        for served in self.need.values():
+            for k in [k for k, vials in served.items() if vials <= EPS_VIALS]:
+                del served[k]
+
+    def overhead(self, period: _Period, p: str) -> float:
+        fmt = 0.0 if self.vial_format[p] in period.formats else self.format_hours
+        return self.setup_hours[p] + fmt
+
+    def available(self, p: str, t: int) -> list[int]:
+        """Periods whose demand of p a lot filled in t can serve, latest first."""
+        return sorted(
+            (k for k in self.need.get(p, {}) if (p, t, k) in self.model.flow), reverse=True
+        )
+
+    def fill(self, period: _Period, p: str, t: int, ks: list[int]) -> None:
+        """Open p's lot in t and fill it with the demands `ks`, in order, within the hours."""
+        period.hours -= self.overhead(period, p)
+        period.formats.add(self.vial_format[p])
+        period.lots[p] = 0.0
+        for k in ks:
+            take = min(self.need[p][k], period.hours / self.rate[p])
+            if take <= EPS_VIALS:
+                break
+            period.arcs[p, k] = take
+            period.lots[p] += take
+            period.hours -= take * self.rate[p]
+            self.need[p][k] -= take
+            if self.need[p][k] <= EPS_VIALS:
+                del self.need[p][k]
+
+
+def _rebuild(
+    model: PlanModel, values: np.ndarray, capacity: list[float], keep_before: int
+) -> dict[int, _Period] | None:
+    """Lots per period for these capacities, or None when the calendar cannot serve the plan.
+
+    Periods before `keep_before` keep the plan's own lots. The others are filled from the last
+    period back, each with as few lots as it takes: the product whose demand comes latest
+    first, filled from its latest demand backwards (as late as possible, so the least
+    holding), while a lot of at least the minimum batch still fits.
+    """
+    build = _Builder(model, values, keep_before)
+    periods: dict[int, _Period] = {}
+    for t, period in build.kept.items():
+        used = sum(vials * build.rate[p] for (p, _), vials in period.arcs.items())
+        overhead = sum(build.setup_hours[p] for p in period.lots)
+        period.hours = capacity[t] - used - overhead - build.format_hours * len(period.formats)
+        if period.hours < -EPS_HOURS:
+            return None
+        periods[t] = period
+    for t in reversed(range(keep_before, model.problem.n_periods)):
+        period = _Period(capacity[t])
+        periods[t] = period
+        while True:
+            choices = []
+            for p in build.need:
+                if p in period.lots:
+                    continue
+                ks = build.available(p, t)
+                total = sum(build.need[p][k] for k in ks)
+                size = build.min_batch[p]
+                if ks and total >= size - EPS_VIALS:
+                    lot_hours = build.overhead(period, p) + max(size, EPS_VIALS) * build.rate[p]
+                    if period.hours >= lot_hours - EPS_HOURS:
+                        choices.append((ks[0], total, p, ks))
+            if not choices:
+                break
+            _, _, p, ks = max(choices)
+            build.fill(period, p, t, ks)
+    if any(build.need[p] for p in build.need):
+        return None
+    return periods
+
+
+def _columns(
+    model: PlanModel, values: np.ndarray, periods: dict[int, _Period], calendar: list[str]
+) -> np.ndarray:
+    """The model's column vector for rebuilt lots and a calendar; other columns unchanged."""
+    new = values.copy()
+    for col in (*model.flow.values(), *model.setup.values(), *model.format_used.values()):
+        new[col] = 0.0
+    fmt_of = {p.code: p.vial_format for p in model.problem.products}
+    for t, period in periods.items():
+        for (p, k), vials in period.arcs.items():
+            new[model.flow[p, t, k]] += vials
+        for p in period.lots:
+            new[model.setup[p, t]] = 1.0
+            if model.format_used:
+                new[model.format_used[fmt_of[p], t]] = 1.0
+    initial = model.problem.regimes[0].name
+    for regime in model.problem.regimes:
+        before = 1.0 if regime.name == initial else 0.0
+        for t, name in enumerate(calendar):
+            on = 1.0 if name == regime.name else 0.0
+            new[model.regime[regime.name, t]] = on
+            new[model.regime_start[regime.name, t]] = max(0.0, on - before)
+            before = on
+    return new
+
+
+def model_violations(model: PlanModel, values: np.ndarray) -> int:
+    """Rows (setup bounds included) and column bounds of the base model that `values` break."""
+    lengths = np.array([len(index) for index in model.row_index])
+    index = np.array([i for row in model.row_index for i in row], dtype=np.int64)
+    coefs = np.array([v for row in model.row_value for v in row])
+    products = values[index] * coefs if len(index) else np.zeros(0)
+    owner = np.repeat(np.arange(len(lengths)), lengths)
+    activity = np.bincount(owner, weights=products, minlength=len(lengths))
+    scale = np.maximum(1.0, np.abs(activity))
+    lower, upper = np.array(model.row_lower), np.array(model.row_upper)
+    broken = int(np.sum(activity < lower - ROW_TOL * scale))
+    broken += int(np.sum(activity > upper + ROW_TOL * scale))
+    if model.setup_bounds:
+        x = np.array([bound[0] for bound in model.setup_bounds], dtype=np.int64)
+        y = np.array([bound[1] for bound in model.setup_bounds], dtype=np.int64)
+        demand = np.array([bound[2] for bound in model.setup_bounds])
+        limit = demand * values[y] + ROW_TOL * np.maximum(1.0, demand)
+        broken += int(np.sum(values[x] > limit))
+    broken += int(np.sum(values < np.array(model.col_lower) - ROW_TOL))
+    broken += int(np.sum(values > np.array(model.col_upper) + ROW_TOL))
+    return broken
+
+
+def _calendar(model: PlanModel, block_regime: str, start: int, end: int) -> list[str]:
+    initial = model.problem.regimes[0].name
+    return [block_regime if start <= t < end else initial for t in range(model.problem.n_periods)]
+
+
+def _try(
+    model: PlanModel,
+    values: np.ndarray,
+    block_regime: str,
+    start: int,
+    end: int,
+    keep_before: int,
+) -> np.ndarray | None:
+    calendar = _calendar(model, block_regime, start, end)
+    by_name = {r.name: r for r in model.problem.regimes}
+    capacity = [by_name[name].capacity_hours[t] for t, name in enumerate(calendar)]
+    periods = _rebuild(model, values, capacity, keep_before)
+    if periods is None:
+        return None
+    return _columns(model, values, periods, calendar)
+
+
+def _cost(model: PlanModel, values: np.ndarray) -> float:
+    return float(sum(coef * values[col] for col, coef in model.objectives["cost"].items()))
+
+
+#: Periods at the start of the horizon whose lots the plan keeps, tried in turn: the first ones
+#: carry the lots that reach the shortage stage's optimum, which a greedy may not find again.
+KEPT_PREFIXES = (0, 1, 2, 3, 5, 7, 10, 14)
+#: Feasible block lengths priced per kept prefix (the shortest ones: a block day is costly).
+BLOCKS_PRICED = 3
+
+
+def compacted_start(model: PlanModel, values: np.ndarray, budget_s: float) -> np.ndarray | None:
+    """The cheapest compacted plan found within `budget_s`, or None if none beats `values`.
+
+    Only for problems with two or more regimes where one has the most hours in every period
+    and is not the regime in force before the horizon (the crisis regime of the demo).
+    """
+    problem = model.problem
+    block_regime = dominant_regime(problem)
+    if block_regime is None or block_regime == problem.regimes[0].name or not model.regime:
+        return None
+    deadline = time.perf_counter() + budget_s
+    regime = next(r for r in problem.regimes if r.name == block_regime)
+    n = problem.n_periods
+    used = [t for t in range(n) if values[model.regime[block_regime, t]] > 0.5]
+    best, best_cost = None, _cost(model, values)
+    for keep in KEPT_PREFIXES:
+        if keep >= n or (keep and not all(t in used for t in range(keep))):
+            break  # the kept lots need the block regime's hours: the block starts at 0
+        # Longer blocks are not always easier for the greedy (lots split differently), so
+        # every length is tried, shortest first; the first few that work are priced.
+        found = 0
+        for end in range(max(keep, min(n, regime.min_duration_periods)), n + 1):
+            if time.perf_counter() >= deadline or found >= BLOCKS_PRICED:
+                break
+            candidate = _try(model, values, block_regime, 0, end, keep)
+            if candidate is None or model_violations(model, candidate):
+                continue
+            found += 1
+            cost = _cost(model, candidate)
+            if cost < best_cost - 1e-6:
+                best, best_cost = candidate, cost
+    return best
