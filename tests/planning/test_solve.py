@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
+import highspy
 import pytest
 
+import rempart.planning.solve as solve_module
 from rempart.planning.check import check_plan
 from rempart.planning.example import regional_example
 from rempart.planning.plan import Flow, Status
@@ -82,3 +85,27 @@ def test_setup_bounds_go_in_as_cuts_by_size_with_a_higher_limit_for_lot_sizing()
     assert not setup_bounds_as_cuts("auto", 150, lot_sizing=False)
     assert setup_bounds_as_cuts("lazy", 10, lot_sizing=True)
     assert not setup_bounds_as_cuts("all", 9000, lot_sizing=False)
+
+
+def test_each_later_stage_hands_highs_the_previous_plan_as_a_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A change of the model after setSolution (the stage's costs were once set there) makes
+    # HiGHS drop the start without a word; its log says whether it read it.
+    logs: list[Path] = []
+    configure = solve_module._configure
+
+    def logging_configure(h: highspy.Highs, *args: object, **kwargs: object) -> None:
+        configure(h, *args, **kwargs)  # type: ignore[arg-type]
+        logs.append(tmp_path / f"stage{len(logs)}.log")
+        h.setOptionValue("log_file", str(logs[-1]))
+        h.setOptionValue("output_flag", True)
+        h.setOptionValue("log_to_console", False)
+
+    monkeypatch.setattr(solve_module, "_configure", logging_configure)
+    demand = {("A", "P"): (0.0, 60.0, 60.0, 60.0), ("B", "P"): (0.0, 30.0, 30.0, 30.0)}
+    plan = solve(tiny_problem(demand, (100.0,) * 4), SolveOptions(time_limit_s=20.0))
+    assert [stage.name for stage in plan.stages] == ["fairness", "shortage", "cost"]
+    assert len(logs) == 3
+    for log in logs[1:]:
+        assert "Assessing feasibility of MIP solution" in log.read_text()

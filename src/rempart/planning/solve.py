@@ -39,7 +39,7 @@ from rempart.planning.strengthen import dominant_regime, regime_bounds
 from rempart.planning.textbook import is_classic_clsp, textbook_production
 
 #: Share of the remaining time given to each stage (the last one gets all that is left).
-STAGE_TIME_SHARE = {"fairness": 0.4, "shortage": 0.6, "cost": 1.0}
+STAGE_TIME_SHARE = {"fairness": 0.4, "shortage": 0.5, "cost": 1.0}
 #: Share of the time limit given to the relax-and-fix incumbent heuristic (cost stage only).
 HEURISTIC_TIME_SHARE = 0.25
 #: Share of a stage's time that fix-and-optimise gets to improve the previous stage's plan.
@@ -169,7 +169,6 @@ def _run_stage(
     feasible point), so when it returns nothing better, the start itself is the stage's
     solution: status `feasible`, with HiGHS's proven bound.
     """
-    _set_objective(h, model, name)
     h.setOptionValue("time_limit", max(limit_s, 0.01))
     started = time.perf_counter()
     h.run()
@@ -304,7 +303,9 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
             messages.append(f"stage {name}: {len(added)} facility-location setup bounds as cuts")
         # A fresh HiGHS instance per stage: after a long MIP run, HiGHS 1.16 was seen to
         # ignore a valid MIP start given with setSolution on the same instance.
-        h = to_highs(model, with_setup_bounds=not lazy)
+        # The stage's objective goes in now: a later change of the model (costs included)
+        # makes HiGHS drop the MIP start given with setSolution.
+        h = to_highs(model, name, with_setup_bounds=not lazy)
         _configure(h, options, integral_objective, lot_sizing)
 
         def prepare(h_sub: highspy.Highs, regime: str | None = stage_regime) -> None:
