@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from rempart.planning.plan import ShortageReason, Status
-from rempart.planning.problem import PlanProduct, StockLot
+from rempart.planning.problem import CENTRAL, PlanProduct, StockLot
 from rempart.planning.solve import SolveOptions, solve
 from tests.planning.tiny import tiny_problem
 
@@ -117,3 +119,36 @@ def test_setup_time_too_long_for_the_spare_hours_is_the_setup_budget() -> None:
     [shortage] = plan.shortages
     assert shortage.reason is ShortageReason.SETUP_BUDGET
     assert "5.00 h" in shortage.detail or "6.00 h" in shortage.detail
+
+
+def test_a_lot_about_to_expire_is_used_first() -> None:
+    # No line hours: 30 vials wanted on days 0-2 come from stock. Lot SOON (20 vials) can be
+    # used on days 0-1 only (expiry 3.5 - residual 2 = day 1); LATER (20) never expires here.
+    # Shortage and cost are the same whichever lot serves; the expiry stage uses SOON fully.
+    product = replace(
+        PlanProduct("P", 5, 1.0, 0.0, "V5", setup_cost=10.0),
+        min_residual_days=2.0,
+    )
+    lots = (
+        StockLot("LATER", "P", 20.0, CENTRAL, 0.0, None),
+        StockLot("SOON", "P", 20.0, CENTRAL, 0.0, 3.5),
+    )
+    demand = {("H", "P"): (10.0, 10.0, 10.0, 0.0)}
+    plan = solve(tiny_problem(demand, (0.0,) * 4, product=product, lots=lots), FAST)
+    assert [stage.name for stage in plan.stages] == ["fairness", "shortage", "expiry", "cost"]
+    assert plan.status is Status.OPTIMAL
+    assert plan.weighted_shortage == pytest.approx(0.0)
+    assert plan.expired_vials == pytest.approx(0.0)
+    used = {u.lot_id: 0.0 for u in plan.lot_uses}
+    for use in plan.lot_uses:
+        used[use.lot_id] += use.vials
+    assert used["SOON"] == pytest.approx(20.0)
+    assert plan.stages[2].objective == pytest.approx(0.0)
+
+
+def test_without_an_expiring_central_lot_there_is_no_expiry_stage() -> None:
+    lots = (StockLot("LATER", "P", 20.0, CENTRAL, 0.0, None),)
+    demand = {("H", "P"): (10.0, 10.0, 10.0)}
+    plan = solve(tiny_problem(demand, (100.0,) * 3, lots=lots), FAST)
+    assert [stage.name for stage in plan.stages] == ["fairness", "shortage", "cost"]
+    assert plan.expired_vials == pytest.approx(0.0)

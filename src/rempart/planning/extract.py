@@ -7,7 +7,7 @@ from collections import defaultdict
 import numpy as np
 
 from rempart.planning.allocation import rebalance
-from rempart.planning.model import PlanModel, total_demand_by_period
+from rempart.planning.model import PlanModel, expires_in_horizon, total_demand_by_period
 from rempart.planning.plan import (
     Allocation,
     FillRate,
@@ -125,6 +125,14 @@ def extract_plan(
     fill_rates, min_fill = _fill_rates(allocations)
     weighted = sum(problem.product(a.product).criticality * a.unmet_vials for a in allocations)
     cost = float(sum(values[col] * coef for col, coef in model.objectives["cost"].items()))
+    used: dict[str, float] = defaultdict(float)
+    for use in lot_uses:
+        used[use.lot_id] += use.vials
+    expired = sum(
+        max(0.0, lot.quantity_vials - used[lot.lot_id])
+        for lot in problem.lots
+        if expires_in_horizon(problem, lot)
+    )
     periods = period_uses(model, values)
     shortages = explain_shortages(problem, allocations, periods, model, values)
     return Plan(
@@ -145,6 +153,7 @@ def extract_plan(
         min_fill_rate=min_fill,
         weighted_shortage=weighted,
         cost=cost,
+        expired_vials=expired,
     )
 
 

@@ -58,6 +58,9 @@ class PlanModel:
     regime_start: dict[tuple[str, int], int] = field(default_factory=dict)
     format_used: dict[tuple[str, int], int] = field(default_factory=dict)
     min_fill_rate: int | None = None
+    #: Vials of stock lots whose usable window closes inside the horizon: what would expire
+    #: if none of them were used (the expiry objective is this minus the vials used).
+    expiring_vials: float = 0.0
     capacity_row: dict[int, int] = field(default_factory=dict)
     setup_bounds: list[tuple[int, int, float, str]] = field(default_factory=list)
     objectives: dict[str, dict[int, float]] = field(default_factory=dict)
@@ -408,7 +411,7 @@ def add_fill_rate_constraints(model: PlanModel) -> None:
 
 
 def set_objective(model: PlanModel) -> None:
-    """The three lexicographic objectives, each as a cost vector to minimise."""
+    """The lexicographic objectives, each as a cost vector to minimise."""
     problem = model.problem
     fairness: dict[int, float] = {}
     if model.min_fill_rate is not None:
@@ -424,7 +427,35 @@ def set_objective(model: PlanModel) -> None:
             if (regime.name, t) in model.regime:
                 cost[model.regime[regime.name, t]] = regime.cost_per_period
                 cost[model.regime_start[regime.name, t]] = regime.switch_on_cost
-    model.objectives = {"fairness": fairness, "shortage": shortage, "cost": cost}
+    model.objectives = {
+        "fairness": fairness,
+        "shortage": shortage,
+        "expiry": expiry_objective(model),
+        "cost": cost,
+    }
+
+
+def expires_in_horizon(problem: PlanningProblem, lot: StockLot) -> bool:
+    """True when the lot reaches its removal date (expiry - minimum residual) in the horizon."""
+    window = problem.lot_window(lot)
+    return lot.quantity_vials > 0 and len(window) > 0 and window[-1] < problem.n_periods - 1
+
+
+def expiry_objective(model: PlanModel) -> dict[int, float]:
+    """Minimise the central vials that expire unused: -1 per vial used of an expiring lot.
+
+    Only central lots: each hospital's own lots are used first-expiry-first-out before the
+    MIP, which already wastes the least of them. Empty when no central lot expires in the
+    horizon, and then the stage is skipped.
+    """
+    problem = model.problem
+    expiring = {
+        lot.lot_id
+        for lot in problem.lots
+        if lot.location == CENTRAL and expires_in_horizon(problem, lot)
+    }
+    model.expiring_vials = sum(lot.quantity_vials for lot in problem.lots if lot.lot_id in expiring)
+    return {col: -1.0 for (lot_id, _), col in model.lot_use.items() if lot_id in expiring}
 
 
 def build_model(problem: PlanningProblem) -> PlanModel:

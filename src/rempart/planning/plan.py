@@ -33,7 +33,7 @@ class ShortageReason(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class StageResult:
-    """One solve of the lexicographic sequence (fairness, shortage, cost)."""
+    """One solve of the lexicographic sequence (fairness, shortage, expiry, cost)."""
 
     name: str
     status: Status
@@ -132,6 +132,9 @@ class Plan:
     min_fill_rate: float | None = None
     weighted_shortage: float | None = None
     cost: float | None = None
+    #: Stock vials that reach their removal date (expiry - minimum residual) unused within
+    #: the horizon, central and hospital lots together.
+    expired_vials: float | None = None
     check_violations: tuple[str, ...] = ()
     messages: tuple[str, ...] = field(default=())
 
@@ -147,6 +150,7 @@ class Plan:
             "min_fill_rate": self.min_fill_rate,
             "weighted_shortage": self.weighted_shortage,
             "cost": self.cost,
+            "expired_vials": self.expired_vials,
             "stages": [asdict(s) for s in self.stages],
             "check_violations": list(self.check_violations),
             "messages": list(self.messages),

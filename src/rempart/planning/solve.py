@@ -1,11 +1,13 @@
 """Solve a planning problem with HiGHS: lexicographic stages, own status and feasibility checks.
 
 The objective is lexicographic (DOMAIN.md §8): (1) maximise the minimum fill rate over
-(hospital, product) pairs, (2) minimise criticality-weighted unmet demand, (3) minimise cost
-(setups, holding, regime). Each stage is one HiGHS solve on the same model; after a stage its
-optimum is fixed within a tolerance (lambda >= lambda* - tol; shortage <= S*·(1 + tol)), and
-its solution is handed to the next stage as the starting incumbent. When unmet demand is not
-allowed (the classic CLSP), stages 1 and 2 are skipped.
+(hospital, product) pairs, (2) minimise criticality-weighted unmet demand, (3) minimise the
+central stock vials that expire unused (only when some central lot expires in the horizon),
+(4) minimise cost (setups, holding, regime). Each stage is one HiGHS solve on the same model;
+after a stage its optimum is fixed within a tolerance (lambda >= lambda* - tol; shortage <=
+S*·(1 + tol); vials used of expiring lots >= U* - tol), and its solution is handed to the next
+stage as the starting incumbent. When unmet demand is not allowed (the classic CLSP), only the
+cost stage runs.
 
 The status word is never taken on trust: `optimal` needs HiGHS's proof for every stage *and*
 our own check of the returned plan (check.py); a plan that fails the check is an `error`.
@@ -39,11 +41,11 @@ from rempart.planning.strengthen import dominant_regime, regime_bounds
 from rempart.planning.textbook import is_classic_clsp, textbook_production
 
 #: Share of the remaining time given to each stage (the last one gets all that is left).
-STAGE_TIME_SHARE = {"fairness": 0.4, "shortage": 0.5, "cost": 1.0}
+STAGE_TIME_SHARE = {"fairness": 0.4, "shortage": 0.5, "expiry": 0.2, "cost": 1.0}
 #: Share of the time limit given to the relax-and-fix incumbent heuristic (cost stage only).
 HEURISTIC_TIME_SHARE = 0.25
 #: Share of a stage's time that fix-and-optimise gets to improve the previous stage's plan.
-IMPROVE_TIME_SHARE = {"fairness": 0.5, "shortage": 0.3, "cost": 0.5}
+IMPROVE_TIME_SHARE = {"fairness": 0.5, "shortage": 0.3, "expiry": 0.0, "cost": 0.5}
 #: Share of the cost stage's improvement time that compaction (compact.py) may use first.
 COMPACT_TIME_SHARE = 0.2
 #: Share of the first stage's time that fix-and-optimise gets after HiGHS's own run...
@@ -190,6 +192,10 @@ def _run_stage(
         # Stored as minimise -lambda; report lambda and its proven upper bound.
         objective = -objective if objective is not None else None
         bound = -bound if bound is not None else None
+    elif name == "expiry":
+        # Stored as minimise -(vials used of expiring lots); report the vials that expire.
+        objective = model.expiring_vials + objective if objective is not None else None
+        bound = model.expiring_vials + bound if bound is not None else None
     gap = relative_gap(objective, bound) if objective is not None else None
     return StageResult(name, status, objective, bound, gap, seconds, limit_s), values
 
@@ -240,6 +246,14 @@ def _fix_stage(
             ceiling = found * (1 + options.shortage_rel_tolerance) + 1e-6
             h.addRow(-highspy.kHighsInf, ceiling, len(cols), cols, vals)
             h.passRowName(h.getNumRow() - 1, "lexicographic_shortage_ceiling")
+        elif stage.name == "expiry":
+            # Stored as minimise -used: keep at least the vials used (within the tolerance).
+            found = objective_value(model, "expiry", values)
+            cols = np.array(list(model.objectives["expiry"]), dtype=np.int32)
+            vals = np.array(list(model.objectives["expiry"].values()))
+            ceiling = found + options.shortage_rel_tolerance * abs(found) + 1e-6
+            h.addRow(-highspy.kHighsInf, ceiling, len(cols), cols, vals)
+            h.passRowName(h.getNumRow() - 1, "lexicographic_expiry_ceiling")
 
 
 def _fix_regime(h: highspy.Highs, model: PlanModel, regime: str | None) -> None:
@@ -279,6 +293,8 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
         _configure(h_lp, options)
         relaxed_copy(model, h_lp)
     names = ["fairness", "shortage", "cost"] if problem.allow_unmet_demand else ["cost"]
+    if problem.allow_unmet_demand and model.objectives["expiry"]:
+        names.insert(2, "expiry")  # only when some central lot expires in the horizon
     # Fairness and shortage do not depend on the regime: run the dominant one throughout.
     dominant = dominant_regime(problem) if model.regime else None
     stages: list[StageResult] = []
@@ -328,7 +344,7 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
             ):
                 values = found
                 messages.append(f"stage {name}: relax-and-fix incumbent given to HiGHS")
-        if options.improve and values is not None and len(stages) > 0:
+        if options.improve and values is not None and stages and IMPROVE_TIME_SHARE[name] > 0:
             # The previous stage's plan is feasible here; its binaries were chosen for another
             # objective, and HiGHS alone seldom moves far from it (regimes above all).
             budget = (
@@ -438,6 +454,7 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
         min_fill_rate=plan.min_fill_rate,
         weighted_shortage=plan.weighted_shortage,
         cost=plan.cost,
+        expired_vials=plan.expired_vials,
         check_violations=tuple(violations),
         messages=tuple(messages),
     )
