@@ -26,241 +26,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 
-from rempart.domain.catalog import demo_products
 from rempart.planning.plan import Plan, Status
-from rempart.planning.problem import (
-    CENTRAL,
-    PlanHospital,
-    PlanningProblem,
-    PlanProduct,
-    Regime,
-    StockLot,
-)
+from rempart.planning.problem import PlanningProblem
 from rempart.planning.rationing import RationRequest, ration
 from rempart.planning.replay_result import DayRecord, Outcome, ProductDay, RationLine, ReplayResult
-from rempart.planning.scenario import REGIONS, Scenario, ScenarioRegime, load_scenario
+from rempart.planning.replay_world import (
+    Lot,
+    ReplayState,
+    World,
+    build_problem,
+    crisis_regime,
+    usable_until,
+)
+from rempart.planning.scenario import Scenario, load_scenario
 from rempart.planning.solve import SolveOptions, solve
-
-# --------------------------------------------------------------------------------------------
-# The simulation
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Lot:
-    product: str
-    quantity: float
-    release_day: int
-    expiry_day: int
-    kind: str
-
-
-@dataclass(slots=True)
-class _State:
-    central: list[_Lot]
-    hospital: dict[tuple[str, str], float]
-    regime: str
-    regime_days: int
-    crisis_days: int = 0
-    made: float = 0.0
-    expired: float = 0.0
-    served: dict[tuple[str, str], float] = field(default_factory=dict)
-    demanded: dict[tuple[str, str], float] = field(default_factory=dict)
-    days: list[DayRecord] = field(default_factory=list)
-
-
-class _World:
-    """Demand, forecasts and deliveries, drawn once per (scenario, seed): both arms share them."""
-
-    def __init__(self, scenario: Scenario, seed: int) -> None:
-        self.scenario = scenario
-        self.seed = seed
-        self.hospitals = REGIONS[scenario.region]
-        catalog = {p.code: p for p in demo_products()}
-        line = scenario.line
-        self.products = tuple(
-            PlanProduct(
-                code=p.code,
-                criticality=catalog[p.code].criticality,
-                line_hours_per_vial=1.0 / line.run_rate_vials_per_hour,
-                setup_hours=line.setup_hours,
-                vial_format=catalog[p.code].vial_format.code,
-                qc_lead_time_days=float(line.qc_lead_time_days),
-                shelf_life_days=float(line.shelf_life_days),
-                min_residual_days=float(line.min_residual_days),
-                min_batch_vials=line.min_batch_vials,
-                setup_cost=line.setup_cost_eur,
-                holding_cost_per_vial_period=line.holding_cost_eur_per_vial_day,
-            )
-            for p in scenario.products
-        )
-        self.codes = [p.code for p in scenario.products]
-        self.hcodes = [h.code for h in self.hospitals]
-        # Normal daily demand per hospital x product (ICU beds x occupancy x vials/patient-day).
-        self.normal = np.array(
-            [
-                [
-                    h.icu_beds_assumed * scenario.icu_occupancy * p.vials_per_patient_day
-                    for p in scenario.products
-                ]
-                for h in self.hospitals
-            ]
-        )
-        span = scenario.days + scenario.horizon_days + scenario.ration_lookahead_days + 1
-        self.span = span
-        self.dates = [scenario.start + timedelta(days=d) for d in range(span)]
-        surge = np.array(
-            [
-                [scenario.groups[p.group].surge.at(day) for p in scenario.products]
-                for day in self.dates
-            ]
-        )  # day x product
-        expected = self.normal[None, :, :] * surge[:, None, :]  # day x hospital x product
-        rng = np.random.default_rng([seed, 1])
-        sigma = scenario.actual_sigma
-        factor = np.exp(rng.normal(-sigma * sigma / 2, sigma, size=expected.shape))
-        self.actual = np.round(expected * factor, 0)
-        regional_normal = self.normal.sum(axis=0)
-        self.deliveries = np.zeros((span, len(self.codes)))
-        for d, day in enumerate(self.dates):
-            if day.weekday() == scenario.delivery_weekday:
-                for j, p in enumerate(scenario.products):
-                    fraction = scenario.groups[p.group].deliveries.at(day)
-                    self.deliveries[d, j] = round(
-                        regional_normal[j] * scenario.delivery_days * fraction
-                    )
-
-    def forecast(self, today: int) -> np.ndarray:
-        """The planner's forecast, made on `today`, of days today..today+H+R (noisy actual)."""
-        rng = np.random.default_rng([self.seed, 2, today])
-        sigma = self.scenario.forecast_sigma
-        window = self.actual[today:]
-        factor = np.exp(rng.normal(-sigma * sigma / 2, sigma, size=window.shape))
-        return np.asarray(window * factor)
-
-    def order(self, today: int, product: int) -> list[int]:
-        rng = np.random.default_rng([self.seed, 3, today, product])
-        return [int(i) for i in rng.permutation(len(self.hospitals))]
-
-    def initial_state(self) -> _State:
-        s = self.scenario
-        regional = self.normal.sum(axis=0)
-        central = [
-            _Lot(
-                code,
-                float(round(regional[j] * s.central_stock_days)),
-                0,
-                s.stock_expiry_days,
-                "on_hand",
-            )
-            for j, code in enumerate(self.codes)
-        ]
-        hospital = {
-            (h, code): float(round(self.normal[i, j] * s.hospital_stock_days))
-            for i, h in enumerate(self.hcodes)
-            for j, code in enumerate(self.codes)
-        }
-        return _State(central, hospital, s.regimes[0].name, 0)
-
-
-def _usable_until(lot: _Lot, min_residual: int) -> int:
-    return lot.expiry_day - min_residual
-
-
-def _build_problem(world: _World, state: _State, today: int) -> PlanningProblem:
-    s = world.scenario
-    horizon = s.horizon_days
-    forecast = world.forecast(today)[:horizon]
-    dates = world.dates[today : today + horizon]
-    demand = {
-        (h, code): tuple(float(v) for v in forecast[:, i, j])
-        for i, h in enumerate(world.hcodes)
-        for j, code in enumerate(world.codes)
-    }
-    lots: list[StockLot] = []
-    for n, lot in enumerate(state.central):
-        if lot.quantity <= 0:
-            continue
-        lots.append(
-            StockLot(
-                f"{lot.kind}-{lot.product}-n{n}",
-                lot.product,
-                lot.quantity,
-                CENTRAL,
-                float(max(0, lot.release_day - today)),
-                float(lot.expiry_day - today),
-                "quarantine" if lot.release_day > today else "on_hand",
-            )
-        )
-    for (h, code), qty in state.hospital.items():
-        if qty > 0:
-            lots.append(
-                StockLot(f"{h}-{code}", code, qty, h, 0.0, float(s.stock_expiry_days - today))
-            )
-    for k in range(1, horizon):
-        for j, code in enumerate(world.codes):
-            qty = world.deliveries[today + k, j]
-            if qty > 0:
-                lots.append(
-                    StockLot(
-                        f"expected-{code}-day{today + k}",
-                        code,
-                        float(qty),
-                        CENTRAL,
-                        float(k),
-                        float(k + s.delivery_expiry_days),
-                        "delivery",
-                    )
-                )
-    locked = 0
-    crisis_name = _crisis(s).name
-    if state.regime == crisis_name:
-        locked = max(0, _crisis(s).min_duration_days - state.regime_days)
-    ordered = sorted(s.regimes, key=lambda g: g.name != state.regime)
-    regimes = []
-    for g in ordered:
-        hours = []
-        for k, day in enumerate(dates):
-            if g.name != crisis_name and k < locked:
-                hours.append(0.0)  # a crisis already started runs its minimum duration
-            elif day.weekday() in g.weekdays and g.vials_per_day > 0:
-                # The twin's figure includes one set-up: give its vials plus one set-up's hours.
-                hours.append(g.vials_per_day / s.line.run_rate_vials_per_hour + s.line.setup_hours)
-            else:
-                hours.append(0.0)
-        regimes.append(
-            Regime(
-                g.name,
-                tuple(hours),
-                capacity_source=f"scenario figure: {g.vials_per_day:g} vials/day ({g.notes})",
-                cost_per_period=g.cost_per_day_eur,
-                switch_on_cost=g.switch_on_cost_eur,
-                min_duration_periods=g.min_duration_days,
-            )
-        )
-    return PlanningProblem(
-        name=f"{s.name}-day-{today}",
-        period_days=1.0,
-        period_labels=tuple(d.isoformat() for d in dates),
-        products=world.products,
-        hospitals=tuple(PlanHospital(h.code, h.name) for h in world.hospitals),
-        demand=demand,
-        regimes=tuple(regimes),
-        lots=tuple(lots),
-        format_change_hours=s.line.format_change_hours,
-        allow_unmet_demand=True,
-    )
-
-
-def _crisis(s: Scenario) -> ScenarioRegime:
-    """The regime with the most capacity (the one whose minimum duration binds the replay)."""
-    return max(s.regimes, key=lambda g: (g.vials_per_day * len(g.weekdays), g.name))
 
 
 def _first_day_problems(problem: PlanningProblem, plan: Plan) -> list[str]:
@@ -303,7 +86,9 @@ def _first_day_hours(problem: PlanningProblem, plan: Plan) -> float:
     return hours + problem.format_change_hours * len(formats)
 
 
-def _ration_day(world: _World, state: _State, today: int, forecast: np.ndarray) -> list[ProductDay]:
+def _ration_day(
+    world: World, state: ReplayState, today: int, forecast: np.ndarray
+) -> list[ProductDay]:
     """Hospitals' own stock first, then PPA over the central pharmacy's usable stock."""
     s = world.scenario
     residual = s.line.min_residual_days
@@ -315,7 +100,7 @@ def _ration_day(world: _World, state: _State, today: int, forecast: np.ndarray) 
                 for lot in state.central
                 if lot.product == code
                 and lot.release_day <= today
-                and _usable_until(lot, residual) >= today
+                and usable_until(lot, residual) >= today
                 and lot.quantity > 0
             ),
             key=lambda lot: lot.expiry_day,
@@ -379,7 +164,7 @@ def _ration_day(world: _World, state: _State, today: int, forecast: np.ndarray) 
 
 
 def _simulate(
-    world: _World,
+    world: World,
     with_line: bool,
     progress: Callable[[int, int], None] | None,
     stats: dict[str, int],
@@ -387,7 +172,7 @@ def _simulate(
     s = world.scenario
     state = world.initial_state()
     options = SolveOptions(time_limit_s=s.time_limit_s, threads=1, mip_rel_gap=s.mip_rel_gap)
-    crisis = _crisis(s)
+    crisis = crisis_regime(s)
     for today in range(s.days):
         released = 0.0
         for lot in state.central:
@@ -399,14 +184,14 @@ def _simulate(
             if qty > 0:
                 delivered += qty
                 state.central.append(
-                    _Lot(code, qty, today, today + s.delivery_expiry_days, "delivery")
+                    Lot(code, qty, today, today + s.delivery_expiry_days, "delivery")
                 )
         filled = 0.0
         status = ""
         seconds = 0.0
         regime = state.regime
         if with_line:
-            problem = _build_problem(world, state, today)
+            problem = build_problem(world, state, today)
             plan = solve(problem, options)
             stats["solves"] += 1
             status = plan.status.value
@@ -423,7 +208,7 @@ def _simulate(
                         vials = float(round(made.vials))
                         filled += vials
                         state.central.append(
-                            _Lot(
+                            Lot(
                                 made.product,
                                 vials,
                                 today + s.line.qc_lead_time_days,
@@ -457,7 +242,7 @@ def _simulate(
         products = _ration_day(world, state, today, forecast)
         # Stock past its expiry minus the minimum residual shelf life is withdrawn tonight.
         for lot in state.central:
-            if lot.quantity > 0 and _usable_until(lot, s.line.min_residual_days) <= today:
+            if lot.quantity > 0 and usable_until(lot, s.line.min_residual_days) <= today:
                 state.expired += lot.quantity
                 lot.quantity = 0.0
         state.central = [lot for lot in state.central if lot.quantity > 0]
@@ -530,7 +315,7 @@ def run(
         scenario = scenario.quick()
     if days is not None:
         scenario = scenario.with_days(days)
-    world = _World(scenario, seed)
+    world = World(scenario, seed)
     stats = {"solves": 0, "at_limit": 0, "failed": 0, "check_failed": 0, "deferred": 0}
     with_line = _simulate(world, True, progress, stats)
     baseline = _simulate(world, False, None, stats)
