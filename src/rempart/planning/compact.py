@@ -46,49 +46,83 @@ class _Period:
     arcs: dict[tuple[str, int], float] = field(default_factory=dict)
 
 
-class _Builder:
-    """Demand served from production per product and period, still to be placed in lots."""
+class _Start:
+    """What the compaction reads from the model and the plan, once."""
 
-    def __init__(self, model: PlanModel, values: np.ndarray, keep_before: int) -> None:
+    def __init__(self, model: PlanModel, values: np.ndarray) -> None:
         self.model = model
         problem = model.problem
-        self.need: dict[str, dict[int, float]] = {}
-        self.kept: dict[int, _Period] = {}
         self.rate = {p.code: p.line_hours_per_vial for p in problem.products}
         self.setup_hours = {p.code: p.setup_hours for p in problem.products}
         self.min_batch = {p.code: p.min_batch_vials for p in problem.products}
         self.vial_format = {p.code: p.vial_format for p in problem.products}
         self.format_hours = problem.format_change_hours if model.format_used else 0.0
-        for (p, t, k), col in model.flow.items():
-            vials = float(values[col])
-            if t < keep_before and values[model.setup[p, t]] > 0.5:
-                period = self.kept.setdefault(t, _Period(0.0))
-                period.lots.setdefault(p, 0.0)
-                period.formats.add(self.vial_format[p])
-                if vials > 0:
-                    period.arcs[p, k] = vials
-                    period.lots[p] += vials
-            elif vials > 0:
-                served = self.need.setdefault(p, {})
-                served[k] = served.get(k, 0.0) + vials
-        for served in self.need.values():
-            for k in [k for k, vials in served.items() if vials <= EPS_VIALS]:
-                del served[k]
+        #: Consumption periods [first, last] a lot of p filled in t may serve (arcs exist for
+        #: every period in it with demand, hence for every period with vials to place).
+        self.window: dict[tuple[str, int], tuple[int, int]] = {}
+        for p, t in model.setup:
+            window = problem.consumption_window(problem.product(p), t)
+            self.window[p, t] = (window.start, window.stop - 1)
+        self.flows = [
+            (p, t, k, float(values[col]), bool(values[model.setup[p, t]] > 0.5))
+            for (p, t, k), col in model.flow.items()
+        ]
+        self._split: dict[int, tuple[dict[str, dict[int, float]], dict[int, _Period]]] = {}
+
+    def split(self, keep_before: int) -> tuple[dict[str, dict[int, float]], dict[int, _Period]]:
+        """Vials still to place per product and period, and the kept periods' own lots."""
+        if keep_before not in self._split:
+            need: dict[str, dict[int, float]] = {}
+            kept: dict[int, _Period] = {}
+            for p, t, k, vials, lot in self.flows:
+                if t < keep_before and lot:
+                    period = kept.setdefault(t, _Period(0.0))
+                    period.lots.setdefault(p, 0.0)
+                    period.formats.add(self.vial_format[p])
+                    if vials > 0:
+                        period.arcs[p, k] = vials
+                        period.lots[p] += vials
+                elif vials > EPS_VIALS:
+                    served = need.setdefault(p, {})
+                    served[k] = served.get(k, 0.0) + vials
+            for served in need.values():
+                for k in [k for k, vials in served.items() if vials <= EPS_VIALS]:
+                    del served[k]
+            self._split[keep_before] = (need, kept)
+        need, kept = self._split[keep_before]
+        return {p: dict(served) for p, served in need.items()}, kept
+
+
+class _Builder:
+    """Demand served from production per product and period, still to be placed in lots."""
+
+    def __init__(self, start: _Start, keep_before: int) -> None:
+        self.start = start
+        self.need, kept = start.split(keep_before)
+        self.kept = {
+            t: _Period(0.0, period.lots, period.formats, period.arcs) for t, period in kept.items()
+        }
+        self.rate = start.rate
+        self.setup_hours = start.setup_hours
+        self.min_batch = start.min_batch
+        self.format_hours = start.format_hours
 
     def overhead(self, period: _Period, p: str) -> float:
-        fmt = 0.0 if self.vial_format[p] in period.formats else self.format_hours
+        fmt = 0.0 if self.start.vial_format[p] in period.formats else self.format_hours
         return self.setup_hours[p] + fmt
 
     def available(self, p: str, t: int) -> list[int]:
         """Periods whose demand of p a lot filled in t can serve, latest first."""
-        return sorted(
-            (k for k in self.need.get(p, {}) if (p, t, k) in self.model.flow), reverse=True
-        )
+        window = self.start.window.get((p, t))
+        if window is None:
+            return []
+        first, last = window
+        return sorted((k for k in self.need.get(p, {}) if first <= k <= last), reverse=True)
 
     def fill(self, period: _Period, p: str, t: int, ks: list[int]) -> None:
         """Open p's lot in t and fill it with the demands `ks`, in order, within the hours."""
         period.hours -= self.overhead(period, p)
-        period.formats.add(self.vial_format[p])
+        period.formats.add(self.start.vial_format[p])
         period.lots[p] = 0.0
         for k in ks:
             take = min(self.need[p][k], period.hours / self.rate[p])
@@ -102,9 +136,7 @@ class _Builder:
                 del self.need[p][k]
 
 
-def _rebuild(
-    model: PlanModel, values: np.ndarray, capacity: list[float], keep_before: int
-) -> dict[int, _Period] | None:
+def _rebuild(base: _Start, capacity: list[float], keep_before: int) -> dict[int, _Period] | None:
     """Lots per period for these capacities, or None when the calendar cannot serve the plan.
 
     Periods before `keep_before` keep the plan's own lots. The others are filled from the last
@@ -112,7 +144,7 @@ def _rebuild(
     first, filled from its latest demand backwards (as late as possible, so the least
     holding), while a lot of at least the minimum batch still fits.
     """
-    build = _Builder(model, values, keep_before)
+    build = _Builder(base, keep_before)
     periods: dict[int, _Period] = {}
     for t, period in build.kept.items():
         used = sum(vials * build.rate[p] for (p, _), vials in period.arcs.items())
@@ -121,7 +153,7 @@ def _rebuild(
         if period.hours < -EPS_HOURS:
             return None
         periods[t] = period
-    for t in reversed(range(keep_before, model.problem.n_periods)):
+    for t in reversed(range(keep_before, base.model.problem.n_periods)):
         period = _Period(capacity[t])
         periods[t] = period
         while True:
@@ -194,23 +226,20 @@ def model_violations(model: PlanModel, values: np.ndarray) -> int:
     return broken
 
 
-def _calendar(model: PlanModel, block_regime: str, start: int, end: int) -> list[str]:
+def _calendar(model: PlanModel, block_regime: str, end: int) -> list[str]:
+    """The block regime on periods 0 .. end - 1, the regime in force before the horizon after."""
     initial = model.problem.regimes[0].name
-    return [block_regime if start <= t < end else initial for t in range(model.problem.n_periods)]
+    return [block_regime if t < end else initial for t in range(model.problem.n_periods)]
 
 
 def _try(
-    model: PlanModel,
-    values: np.ndarray,
-    block_regime: str,
-    start: int,
-    end: int,
-    keep_before: int,
+    base: _Start, values: np.ndarray, block_regime: str, end: int, keep_before: int
 ) -> np.ndarray | None:
-    calendar = _calendar(model, block_regime, start, end)
+    model = base.model
+    calendar = _calendar(model, block_regime, end)
     by_name = {r.name: r for r in model.problem.regimes}
     capacity = [by_name[name].capacity_hours[t] for t, name in enumerate(calendar)]
-    periods = _rebuild(model, values, capacity, keep_before)
+    periods = _rebuild(base, capacity, keep_before)
     if periods is None:
         return None
     return _columns(model, values, periods, calendar)
@@ -241,6 +270,7 @@ def compacted_start(model: PlanModel, values: np.ndarray, budget_s: float) -> np
     regime = next(r for r in problem.regimes if r.name == block_regime)
     n = problem.n_periods
     used = [t for t in range(n) if values[model.regime[block_regime, t]] > 0.5]
+    base = _Start(model, values)
     best, best_cost = None, _cost(model, values)
     for keep in KEPT_PREFIXES:
         if keep >= n or (keep and not all(t in used for t in range(keep))):
@@ -251,7 +281,7 @@ def compacted_start(model: PlanModel, values: np.ndarray, budget_s: float) -> np
         for end in range(max(keep, min(n, regime.min_duration_periods)), n + 1):
             if time.perf_counter() >= deadline or found >= BLOCKS_PRICED:
                 break
-            candidate = _try(model, values, block_regime, 0, end, keep)
+            candidate = _try(base, values, block_regime, end, keep)
             if candidate is None or model_violations(model, candidate):
                 continue
             found += 1
