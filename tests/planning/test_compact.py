@@ -13,7 +13,8 @@ from rempart.planning.extract import extract_plan
 from rempart.planning.heuristics import objective_value
 from rempart.planning.model import PlanModel, build_model, to_highs
 from rempart.planning.plan import Status
-from rempart.planning.problem import PlanHospital, PlanningProblem, PlanProduct, Regime
+from rempart.planning.problem import PlanHospital, PlanningProblem, PlanProduct
+from tests.planning.tiny import normal_and_crisis
 
 PRODUCT = PlanProduct(
     "P",
@@ -37,19 +38,7 @@ def _problem() -> PlanningProblem:
         ("H", "P"): (0.0,) * 4 + (9.0,) * (days - 4),
         ("H", "Q"): (0.0,) * 4 + (6.0,) * (days - 4),
     }
-    normal = Regime(
-        "normal",
-        tuple(0.0 if t % 7 == 6 else 6.0 for t in range(days)),
-        capacity_source="test figure",
-    )
-    crisis = Regime(
-        "crisis",
-        (24.0,) * days,
-        capacity_source="test figure",
-        cost_per_period=100.0,
-        switch_on_cost=50.0,
-        min_duration_periods=3,
-    )
+    regimes = normal_and_crisis(tuple(0.0 if t % 7 == 6 else 6.0 for t in range(days)), 3)
     return PlanningProblem(
         name="compact",
         period_days=1.0,
@@ -57,7 +46,7 @@ def _problem() -> PlanningProblem:
         products=(PRODUCT, OTHER),
         hospitals=(PlanHospital("H"),),
         demand=demand,
-        regimes=(normal, crisis),
+        regimes=regimes,
         format_change_hours=1.0,
     )
 

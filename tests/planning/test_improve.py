@@ -12,9 +12,9 @@ from rempart.planning.extract import extract_plan
 from rempart.planning.heuristics import improve, objective_value
 from rempart.planning.model import build_model, to_highs
 from rempart.planning.plan import Status
-from rempart.planning.problem import PlanningProblem, PlanProduct, Regime
+from rempart.planning.problem import PlanningProblem, PlanProduct
 from rempart.planning.solve import SolveOptions, solve
-from tests.planning.tiny import tiny_problem
+from tests.planning.tiny import normal_and_crisis, tiny_problem
 
 PRODUCT = PlanProduct(
     "P", 5, 1.0, 2.0, "V5", min_batch_vials=5.0, setup_cost=10.0, holding_cost_per_vial_period=0.1
@@ -26,16 +26,7 @@ def _problem() -> PlanningProblem:
     # gives 24 h at 100 a day, at least 2 days in a row.
     demand = {("H", "P"): (0.0,) * 4 + (8.0,) * 8}
     base = tiny_problem(demand, (6.0,) * 12, product=PRODUCT)
-    normal = Regime("normal", (6.0,) * 12, capacity_source="test figure")
-    crisis = Regime(
-        "crisis",
-        (24.0,) * 12,
-        capacity_source="test figure",
-        cost_per_period=100.0,
-        switch_on_cost=50.0,
-        min_duration_periods=2,
-    )
-    return replace(base, regimes=(normal, crisis))
+    return replace(base, regimes=normal_and_crisis((6.0,) * 12, 2))
 
 
 def test_improve_turns_a_wasteful_start_into_a_cheaper_valid_plan() -> None:

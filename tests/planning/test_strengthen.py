@@ -10,10 +10,10 @@ import pytest
 
 from rempart.planning.example import regional_example
 from rempart.planning.model import PlanModel, build_model, to_highs
-from rempart.planning.problem import CENTRAL, PlanningProblem, PlanProduct, Regime, StockLot
+from rempart.planning.problem import CENTRAL, PlanningProblem, PlanProduct, StockLot
 from rempart.planning.solve import SolveOptions, solve
 from rempart.planning.strengthen import dominant_regime
-from tests.planning.tiny import tiny_problem
+from tests.planning.tiny import normal_and_crisis, tiny_problem
 
 PRODUCT = PlanProduct(
     "P", 5, 1.0, 2.0, "V5", min_batch_vials=2.0, setup_cost=10.0, holding_cost_per_vial_period=0.1
@@ -24,16 +24,7 @@ def _two_regimes(daily: float, days: int = 10, allow_unmet: bool = True) -> Plan
     """Normal: 6 h (one lot leaves 4 h of filling); crisis: 24 h at 100 a day, 2 days minimum."""
     demand = {("H", "P"): (0.0,) * 3 + (daily,) * (days - 3)}
     base = tiny_problem(demand, (6.0,) * days, product=PRODUCT, allow_unmet=allow_unmet)
-    normal = Regime("normal", (6.0,) * days, capacity_source="test figure")
-    crisis = Regime(
-        "crisis",
-        (24.0,) * days,
-        capacity_source="test figure",
-        cost_per_period=100.0,
-        switch_on_cost=50.0,
-        min_duration_periods=2,
-    )
-    return replace(base, regimes=(normal, crisis))
+    return replace(base, regimes=normal_and_crisis((6.0,) * days, 2))
 
 
 def _solve_highs(model: PlanModel, objective: str, relax: bool, drop: tuple[str, ...]) -> float:

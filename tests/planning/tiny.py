@@ -37,3 +37,19 @@ def tiny_problem(
         lots=lots,
         allow_unmet_demand=allow_unmet,
     )
+
+
+def normal_and_crisis(
+    normal_hours: tuple[float, ...], min_crisis_periods: int
+) -> tuple[Regime, Regime]:
+    """Normal shifts (the regime in force) and a 24 h crisis regime at 100 a period, 50 to start."""
+    normal = Regime("normal", normal_hours, capacity_source="test figure")
+    crisis = Regime(
+        "crisis",
+        (24.0,) * len(normal_hours),
+        capacity_source="test figure",
+        cost_per_period=100.0,
+        switch_on_cost=50.0,
+        min_duration_periods=min_crisis_periods,
+    )
+    return normal, crisis

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 
 import highspy
 import numpy as np
@@ -334,6 +335,15 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
                 _fix_regime(h_sub, model, regime)
 
         prepare(h)
+        fix_and_optimise = partial(
+            improve,
+            model,
+            threads=options.threads,
+            objective=name,
+            prepare=prepare,
+            with_setup_bounds=not lazy,
+            free_regimes=stage_regime is None,
+        )
 
         if options.heuristic:
             budget = (
@@ -364,16 +374,7 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
                         f"from {before:.6g} to {after:.6g}"
                     )
                     values, before = compacted, after
-            values = improve(
-                model,
-                values,
-                options.threads,
-                budget,
-                name,
-                prepare,
-                not lazy,
-                stage_regime is None,
-            )
+            values = fix_and_optimise(incumbent=values, budget_s=budget)
             after = objective_value(model, name, values)
             if after < before:
                 messages.append(
@@ -398,16 +399,7 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
             # windows of periods around them find it. HiGHS's bound stays the stage's bound.
             polish_started = time.perf_counter()
             budget = stage_time - stage.seconds
-            better = improve(
-                model,
-                stage_values,
-                options.threads,
-                budget,
-                name,
-                prepare,
-                not lazy,
-                stage_regime is None,
-            )
+            better = fix_and_optimise(incumbent=stage_values, budget_s=budget)
             stage = _improved_stage(model, stage, stage_values, better, messages)
             stage = replace(stage, seconds=stage.seconds + time.perf_counter() - polish_started)
             stage_values = better
