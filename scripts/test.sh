@@ -15,14 +15,33 @@ scripts/ensure-libdmtx.sh
 source scripts/pg-throwaway.sh
 pg_start
 
-status=0
-echo "=== pytest on SQLite (every test) ==="
-"$UV" run --frozen pytest -p no:cacheprovider "$@" || status=$?
+# The two runs share nothing (their own database, free ports, per-process temporary files),
+# so by default they run side by side, one per core; the PostgreSQL run's output is printed
+# after the SQLite run's. REMPART_TEST_SERIAL=1 runs them one after the other.
+pg_run() {
+  REMPART_DATABASE_URL="$REMPART_PG_URL" REMPART_TEST_EXPECT_DB=postgresql \
+    "$UV" run --frozen pytest -p no:cacheprovider -m db "$@"
+}
 
-echo "=== pytest on PostgreSQL (every database test) ==="
+status=0
 pg_status=0
-REMPART_DATABASE_URL="$REMPART_PG_URL" REMPART_TEST_EXPECT_DB=postgresql \
-  "$UV" run --frozen pytest -p no:cacheprovider -m db "$@" || pg_status=$?
+if [ "${REMPART_TEST_SERIAL:-0}" = 1 ]; then
+  echo "=== pytest on SQLite (every test) ==="
+  "$UV" run --frozen pytest -p no:cacheprovider "$@" || status=$?
+  echo "=== pytest on PostgreSQL (every database test) ==="
+  pg_run "$@" || pg_status=$?
+else
+  pg_log=$(mktemp /tmp/rempart-pg-tests.XXXXXX)
+  pg_run "$@" >"$pg_log" 2>&1 &
+  pg_pid=$!
+  trap 'kill "$pg_pid" 2>/dev/null; pg_stop; exit 130' INT TERM
+  echo "=== pytest on SQLite (every test; the PostgreSQL run goes on beside it) ==="
+  "$UV" run --frozen pytest -p no:cacheprovider "$@" || status=$?
+  wait "$pg_pid" || pg_status=$?
+  echo "=== pytest on PostgreSQL (every database test) ==="
+  cat "$pg_log"
+  rm -f "$pg_log"
+fi
 
 if [ "$status" -ne 0 ] || [ "$pg_status" -ne 0 ]; then
   echo "FAILED: SQLite run exit $status, PostgreSQL run exit $pg_status" >&2
