@@ -81,6 +81,7 @@ class SolveOptions:
     mip_rel_gap: float = 1e-4
     fill_rate_tolerance: float = 1e-4
     shortage_rel_tolerance: float = 1e-7
+    expiry_rel_tolerance: float = 1e-7
     heuristic: bool = False
     random_seed: int = 0
     setup_bounds: str = "auto"
@@ -254,7 +255,7 @@ def _fix_stage(
             found = objective_value(model, "expiry", values)
             cols = np.array(list(model.objectives["expiry"]), dtype=np.int32)
             vals = np.array(list(model.objectives["expiry"].values()))
-            ceiling = found + options.shortage_rel_tolerance * abs(found) + 1e-6
+            ceiling = found + options.expiry_rel_tolerance * abs(found) + 1e-6
             h.addRow(-highspy.kHighsInf, ceiling, len(cols), cols, vals)
             h.passRowName(h.getNumRow() - 1, "lexicographic_expiry_ceiling")
 
@@ -263,9 +264,12 @@ def _fix_regime(h: highspy.Highs, model: PlanModel, regime: str | None) -> None:
     """Fix `regime` in every period, or free every regime column again (None)."""
     if not model.regime:
         return
-    cols, values = regime_bounds(model, regime or "")
-    lower = np.array(values) if regime else np.zeros(len(cols))
-    upper = np.array(values) if regime else np.ones(len(cols))
+    if regime is None:
+        cols = list(model.regime.values())
+        lower, upper = np.zeros(len(cols)), np.ones(len(cols))
+    else:
+        cols, values = regime_bounds(model, regime)
+        lower = upper = np.array(values)
     h.changeColsBounds(len(cols), np.array(cols, dtype=np.int32), lower, upper)
 
 
