@@ -6,16 +6,16 @@ with the crisis regime free of charge in that stage, its lots are scattered over
 the horizon. HiGHS and fix-and-optimise seldom find the few-crisis-days plans from there,
 because dropping one crisis day means moving a day's production at once.
 
-`compact` keeps what each period of each product is served from production, and rebuilds the
-lots for a regime calendar: the block regime (the one with the most hours in every period) on
-one block of periods, the regime in force before the horizon elsewhere. It walks the periods in
-order. In each, every product whose demand can be filled no later (the QC lead time closes its
-window) gets a lot, at least its minimum batch; the hours left then extend today's lots to the
-product's next demands, earliest first, and, in the block, open further lots for the products
-whose demand comes next. A calendar fails when something is left that no later period can fill,
-or a period's mandatory lots do not fit. `compacted_start` tries blocks from the first period
-of growing length (and from where the plan itself starts the block regime), and returns the
-cheapest plan found, checked against every row of the model.
+`compacted_start` keeps what each period of each product is served from production, and
+rebuilds the lots for a regime calendar: the block regime (the one with at least every other
+regime's hours in every period) on periods 0 .. N - 1, the regime in force before the horizon
+after them. The lots of the first few periods may be kept as the plan has them (they reach the
+shortage optimum, which a greedy may not find again). The other periods are filled from the
+last one back, each with as few lots as fit: the product whose demand comes latest first,
+filled from its latest demand backwards (as late as possible, so the least holding), while a
+lot of at least the minimum batch still fits. A calendar fails when some demand is left over.
+Every block length is tried, shortest first, for each kept prefix; the cheapest plan found,
+checked against every row of the model, is returned.
 """
 
 from __future__ import annotations
