@@ -51,17 +51,6 @@ IMPROVE_TIME_SHARE = {"fairness": 0.5, "shortage": 0.3, "expiry": 0.0, "cost": 0
 COMPACT_TIME_SHARE = 0.2
 #: ... and at least this long when the stage has twice as much (about 0.5 s on the demo).
 COMPACT_MIN_S = 1.0
-#: Stages whose start comes from fix-and-optimise and is usually their optimum already: HiGHS
-#: runs them without its root primal heuristics (RINS, RENS, feasibility jump, reduced-cost
-#: fixing), so its time goes to the bound. On the regional demo the shortage stage then proves
-#: 1 % in 16.6 s; with them it stopped at 1.06 % after 21 s (decision 0014).
-BOUND_STAGES = ("shortage", "expiry")
-ROOT_HEURISTICS = (
-    "mip_heuristic_run_rins",
-    "mip_heuristic_run_rens",
-    "mip_heuristic_run_feasibility_jump",
-    "mip_heuristic_run_root_reduced_cost",
-)
 #: Share of the first stage's time that fix-and-optimise gets after HiGHS's own run...
 FIRST_STAGE_IMPROVE_SHARE = 0.4
 #: ... when the stage has at least this many seconds: a precaution, so that short solves
@@ -359,9 +348,6 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
                 _fix_regime(h_sub, model, regime)
 
         prepare(h)
-        if name in BOUND_STAGES and options.improve and values is not None:
-            for option in ROOT_HEURISTICS:
-                h.setOptionValue(option, False)
         fix_and_optimise = partial(
             improve,
             model,
