@@ -1,4 +1,4 @@
-"""Valid rows and reductions (strengthen.py, model.met_by_central_stock): tighter, never wrong."""
+"""Valid rows and reductions (strengthen.py, stock_use.py): tighter, never wrong."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 import numpy as np
 
 from rempart.planning.allocation import rebalance
-from rempart.planning.model import PlanModel, expires_in_horizon, total_demand_by_period
+from rempart.planning.model import PlanModel, total_demand_by_period
 from rempart.planning.plan import (
     Allocation,
     FillRate,
@@ -20,6 +20,7 @@ from rempart.planning.plan import (
     Status,
 )
 from rempart.planning.reasons import explain_shortages
+from rempart.planning.stock_use import expires_in_horizon
 
 #: Below this many vials a value is solver noise, not a decision.
 VIAL_EPSILON = 1e-6
