@@ -77,7 +77,6 @@ def met_by_central_stock(
             lot.lot_id: problem.lot_window(lot) for lot in problem.lots if lot.lot_id in left
         }
         by_last = sorted(left, key=lambda lot_id: (windows[lot_id].stop, lot_id))
-        short = False
         for k in range(problem.n_periods):
             need = demand.get((p, k), 0.0)
             for lot_id in by_last:
@@ -88,9 +87,8 @@ def met_by_central_stock(
                     left[lot_id] -= take
                     need -= take
             if need > 1e-9:
-                short = True
-                break
-        if not short:
+                break  # period k goes short: the product needs the line
+        else:
             met.add(p)
     return met
 
