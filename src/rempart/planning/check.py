@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from rempart.planning.formats import fewest_changes
 from rempart.planning.plan import Plan
 from rempart.planning.problem import CENTRAL, PlanningProblem
 
@@ -71,7 +72,7 @@ def check_plan(problem: PlanningProblem, plan: Plan) -> list[str]:
 def _check_capacity(problem: PlanningProblem, plan: Plan) -> list[str]:
     issues: list[str] = []
     hours = [0.0] * problem.n_periods
-    formats: dict[int, set[str]] = defaultdict(set)
+    formats: list[set[str]] = [set() for _ in range(problem.n_periods)]
     for lot in plan.lots:
         product = problem.product(lot.product)
         hours[lot.period] += product.setup_hours + lot.vials * product.line_hours_per_vial
@@ -81,17 +82,18 @@ def _check_capacity(problem: PlanningProblem, plan: Plan) -> list[str]:
                 f"product {lot.product}, period {lot.period}: lot of {lot.vials:.1f} vials "
                 f"below the minimum batch {product.min_batch_vials:g}"
             )
-    if len({p.vial_format for p in problem.products}) > 1:
-        for t, used in formats.items():
-            hours[t] += problem.format_change_hours * len(used)
     regimes = {r.name: r for r in problem.regimes}
+    spare = [0.0] * problem.n_periods
     for use in plan.periods:
         available = regimes[use.regime].capacity_hours[use.period]
+        spare[use.period] = available - hours[use.period] + ABS_TOL + REL_TOL * abs(available)
         if _exceeds(hours[use.period], available):
             issues.append(
                 f"period {use.period}: {hours[use.period]:.3f} line hours used, "
                 f"{available:.3f} available in regime {use.regime}"
             )
+    if not issues and problem.format_change_hours > 0:
+        issues.extend(_check_format_changes(problem, formats, spare))
     run: dict[str, int] = defaultdict(int)
     previous = problem.regimes[0].name
     for use in plan.periods:
@@ -107,3 +109,26 @@ def _check_capacity(problem: PlanningProblem, plan: Plan) -> list[str]:
         run[use.regime] += 1
         previous = use.regime
     return issues
+
+
+def _check_format_changes(
+    problem: PlanningProblem, formats: list[set[str]], spare: list[float]
+) -> list[str]:
+    """Whether some sequence of the line's format fits every period's format changes."""
+    every = {p.vial_format for p in problem.products}
+    initial = problem.initial_vial_format
+    change = problem.format_change_hours
+    if fewest_changes(formats, initial, every, spare, change) is not None:
+        return []
+    # Name the first period no sequence gets through (the shortest prefix that fails).
+    t = next(
+        n - 1
+        for n in range(1, len(formats) + 1)
+        if fewest_changes(formats[:n], initial, every, spare[:n], change) is None
+    )
+    left = max(0.0, spare[t] - ABS_TOL)
+    return [
+        f"period {t}: its lots leave {left:.3f} spare line hours, too few for the vial format "
+        f"changes it needs from the format the line is in ({change:g} h each, "
+        f"formats {', '.join(sorted(formats[t]))})"
+    ]

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rempart.planning.formats import FormatStep, fewest_changes
 from rempart.planning.model import PlanModel
 from rempart.planning.strengthen import dominant_regime
 
@@ -68,6 +69,20 @@ class _Start:
             for (p, t, k), col in model.flow.items()
         ]
         self._split: dict[int, tuple[dict[str, dict[int, float]], dict[int, _Period]]] = {}
+        self.formats = {p.vial_format for p in problem.products}
+
+    def lot_hours(self, period: _Period) -> float:
+        """Hours of a period's filling and setups (format changes not counted)."""
+        filling = sum(vials * self.rate[p] for (p, _), vials in period.arcs.items())
+        return filling + sum(self.setup_hours[p] for p in period.lots)
+
+    def format_steps(self, used: list[set[str]], spare: list[float]) -> list[FormatStep] | None:
+        """The line's format along `used` with the fewest changes that fit `spare` hours."""
+        if not self.format_hours:
+            return [FormatStep(None, None, 0) for _ in used]
+        problem = self.model.problem
+        initial = problem.initial_vial_format
+        return fewest_changes(used, initial, self.formats, spare, self.format_hours)
 
     def split(self, keep_before: int) -> tuple[dict[str, dict[int, float]], dict[int, _Period]]:
         """Vials still to place per product and period, and the kept periods' own lots."""
@@ -146,13 +161,20 @@ def _rebuild(base: _Start, capacity: list[float], keep_before: int) -> dict[int,
     """
     build = _Builder(base, keep_before)
     periods: dict[int, _Period] = {}
+    spare = [capacity[t] for t in range(keep_before)]
     for t, period in build.kept.items():
-        used = sum(vials * build.rate[p] for (p, _), vials in period.arcs.items())
-        overhead = sum(build.setup_hours[p] for p in period.lots)
-        period.hours = capacity[t] - used - overhead - build.format_hours * len(period.formats)
-        if period.hours < -EPS_HOURS:
+        spare[t] = capacity[t] - base.lot_hours(period)
+        if spare[t] < -EPS_HOURS:
             return None
         periods[t] = period
+    # The kept periods' format changes, along the line's format (the plan may have carried one).
+    steps = base.format_steps(
+        [periods[t].formats if t in periods else set() for t in range(keep_before)], spare
+    )
+    if steps is None:
+        return None
+    for t, period in periods.items():
+        period.hours = spare[t] - build.format_hours * steps[t].changes
     for t in reversed(range(keep_before, base.model.problem.n_periods)):
         period = _Period(capacity[t])
         periods[t] = period
@@ -178,12 +200,43 @@ def _rebuild(base: _Start, capacity: list[float], keep_before: int) -> dict[int,
 
 
 def _columns(
-    model: PlanModel, values: np.ndarray, periods: dict[int, _Period], calendar: list[str]
-) -> np.ndarray:
+    base: _Start,
+    values: np.ndarray,
+    periods: dict[int, _Period],
+    calendar: list[str],
+    capacity: list[float],
+) -> np.ndarray | None:
     """The model's column vector for rebuilt lots and a calendar; other columns unchanged."""
+    model = base.model
     new = values.copy()
-    for col in (*model.flow.values(), *model.setup.values(), *model.format_used.values()):
+    format_cols = (*model.format_used.values(), *model.format_end.values())
+    for col in (*model.flow.values(), *model.setup.values(), *format_cols):
         new[col] = 0.0
+    for col in model.format_carry.values():
+        new[col] = 0.0
+    if model.format_used:
+        # The line's format along the rebuilt lots (the greedy charged a change for every
+        # format of a period it built, so a sequence that fits exists).
+        n = model.problem.n_periods
+        spare = [
+            capacity[t] - base.lot_hours(periods[t]) if t in periods else 0.0 for t in range(n)
+        ]
+        used = [periods[t].formats if t in periods else set() for t in range(n)]
+        steps = base.format_steps(used, spare)
+        if steps is None:
+            return None
+        # The format before period 0: the given one, or the one the first steps carry or keep.
+        first = steps[0] if steps else None
+        start = model.problem.initial_vial_format
+        if start is None and first is not None:
+            start = first.carried if used[0] else first.end
+        if start is not None:
+            new[model.format_end[start, -1]] = 1.0
+        for t, step in enumerate(steps):
+            if step.carried is not None:
+                new[model.format_carry[step.carried, t]] = 1.0
+            if step.end is not None:
+                new[model.format_end[step.end, t]] = 1.0
     fmt_of = {p.code: p.vial_format for p in model.problem.products}
     for t, period in periods.items():
         for (p, k), vials in period.arcs.items():
@@ -242,7 +295,7 @@ def _try(
     periods = _rebuild(base, capacity, keep_before)
     if periods is None:
         return None
-    return _columns(model, values, periods, calendar)
+    return _columns(base, values, periods, calendar, capacity)
 
 
 def _cost(model: PlanModel, values: np.ndarray) -> float:

@@ -7,6 +7,7 @@ from collections import defaultdict
 import numpy as np
 
 from rempart.planning.allocation import rebalance
+from rempart.planning.formats import FormatStep, fewest_changes
 from rempart.planning.model import PlanModel, total_demand_by_period
 from rempart.planning.plan import (
     Allocation,
@@ -24,6 +25,9 @@ from rempart.planning.stock_use import expires_in_horizon
 
 #: Below this many vials a value is solver noise, not a decision.
 VIAL_EPSILON = 1e-6
+#: Relative slack on a period's hours when its format changes are fitted (HiGHS's row
+#: feasibility tolerance is 1e-7 on scaled rows).
+SPARE_TOL = 1e-6
 
 
 def _regimes(model: PlanModel, values: np.ndarray) -> list[str]:
@@ -37,25 +41,43 @@ def _regimes(model: PlanModel, values: np.ndarray) -> list[str]:
 
 
 def period_uses(model: PlanModel, values: np.ndarray) -> list[PeriodUse]:
-    """Hours used and available per period in the regime chosen by the solution."""
+    """Hours used and available per period in the regime chosen by the solution.
+
+    Format changes are counted from the lots' formats along the sequence of the line's format
+    with the fewest changes that fits every period (formats.py): the model's own sequence
+    is one of those that fit, so this is never more than it charged.
+    """
     problem = model.problem
     used = [0.0] * problem.n_periods
+    filled: set[tuple[str, int]] = set()
     for (p, t, _), col in model.flow.items():
         used[t] += problem.product(p).line_hours_per_vial * values[col]
-    formats: set[tuple[str, int]] = set()
-    for (p, t), col in model.setup.items():
-        if values[col] > 0.5:
-            product = problem.product(p)
-            used[t] += product.setup_hours
-            formats.add((product.vial_format, t))
-    if model.format_used:
-        for _, t in formats:
-            used[t] += problem.format_change_hours
+        if values[col] > VIAL_EPSILON:
+            filled.add((p, t))
+    # The plan's lots: a setup that fills nothing is no lot (and no format change).
+    formats: list[set[str]] = [set() for _ in range(problem.n_periods)]
+    for p, t in filled:
+        product = problem.product(p)
+        used[t] += product.setup_hours
+        formats[t].add(product.vial_format)
     regimes = _regimes(model, values)
     by_name = {r.name: r for r in problem.regimes}
+    capacity = [by_name[regimes[t]].capacity_hours[t] for t in range(problem.n_periods)]
+    change = problem.format_change_hours
+    spare = [capacity[t] - used[t] + SPARE_TOL * max(1.0, capacity[t]) for t in range(len(used))]
+    every = {product.vial_format for product in problem.products}
+    steps = fewest_changes(formats, problem.initial_vial_format, every, spare, change)
+    if steps is None:  # cannot happen for a model solution; the plan check will name it
+        steps = [FormatStep(None, None, len(fills)) for fills in formats]
     return [
         PeriodUse(
-            t, problem.period_labels[t], regimes[t], by_name[regimes[t]].capacity_hours[t], used[t]
+            t,
+            problem.period_labels[t],
+            regimes[t],
+            capacity[t],
+            used[t] + change * steps[t].changes,
+            steps[t].changes,
+            steps[t].end,
         )
         for t in range(problem.n_periods)
     ]

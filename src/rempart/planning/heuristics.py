@@ -40,6 +40,8 @@ def _integer_columns_by_period(model: PlanModel) -> dict[int, list[int]]:
         by_period[t].append(col)
     for (_, t), col in model.format_used.items():
         by_period[t].append(col)
+    for (_, t), col in model.format_end.items():
+        by_period[max(t, 0)].append(col)  # the format before period 0 goes with period 0
     for (_, t), col in model.regime.items():
         by_period[t].append(col)
     return by_period
@@ -57,6 +59,11 @@ def _set_bounds(h: highspy.Highs, cols: list[int], lower: list[float], upper: li
         h.changeColsBounds(
             len(cols), np.array(cols, dtype=np.int32), np.array(lower), np.array(upper)
         )
+
+
+def _bounds(h: highspy.Highs, cols: list[int]) -> tuple[list[float], list[float]]:
+    lp = h.getLp()
+    return [float(lp.col_lower_[c]) for c in cols], [float(lp.col_upper_[c]) for c in cols]
 
 
 def _solve(h: highspy.Highs, limit_s: float) -> np.ndarray | None:
@@ -90,6 +97,7 @@ def relax_and_fix(
     set_threads(h, threads)
     h.setOptionValue("mip_rel_gap", 1e-3)
     all_integer = [c for cols in by_period.values() for c in cols]
+    own = _bounds(h, [c for t in sorted(by_period) for c in by_period[t]])
     _set_integrality(h, all_integer, integer=False)
     step = max(STEP_PERIODS, n_periods // TARGET_SUB_MIPS)
     window = 2 * step
@@ -111,7 +119,8 @@ def relax_and_fix(
         _set_bounds(h, fixed, rounded, rounded)
     if values is None:
         return None
-    return fix_and_optimise(h, by_period, values, deadline, windows_by_period(by_period, step))
+    windows = windows_by_period(by_period, step)
+    return fix_and_optimise(h, by_period, values, deadline, windows, own_bounds=own)
 
 
 def improve(
@@ -167,6 +176,7 @@ def fix_and_optimise(
     deadline: float,
     neighbourhoods: list[set[int]],
     first_limit_s: float = SUB_MIP_SECONDS,
+    own_bounds: tuple[list[float], list[float]] | None = None,
 ) -> np.ndarray:
     """Free one neighbourhood at a time around the incumbent; keep what improves it.
 
@@ -174,6 +184,9 @@ def fix_and_optimise(
     """
     all_integer = [c for t in sorted(by_period) for c in by_period[t]]
     _set_integrality(h, all_integer, integer=True)
+    # A freed column gets back the bounds it has in `h` now (a given format before period 0
+    # is fixed by its bounds; so are the regimes when the caller fixed them).
+    own_lower, own_upper = own_bounds if own_bounds is not None else _bounds(h, all_integer)
     best = incumbent
     best_cost = _objective(h, best)
     improved = True
@@ -184,8 +197,14 @@ def fix_and_optimise(
                 break
             limit = first_limit_s if i == 0 else SUB_MIP_SECONDS
             rounded = [float(round(best[c])) for c in all_integer]
-            lower = [0.0 if c in free else v for c, v in zip(all_integer, rounded, strict=True)]
-            upper = [1.0 if c in free else v for c, v in zip(all_integer, rounded, strict=True)]
+            lower = [
+                low if c in free else v
+                for c, v, low in zip(all_integer, rounded, own_lower, strict=True)
+            ]
+            upper = [
+                high if c in free else v
+                for c, v, high in zip(all_integer, rounded, own_upper, strict=True)
+            ]
             _set_bounds(h, all_integer, lower, upper)
             h.setSolution(len(best), np.arange(len(best), dtype=np.int32), best)
             values = _solve(h, min(limit, deadline - time.perf_counter()))

@@ -153,6 +153,7 @@ def _build(data: dict[str, Any]) -> PlanningProblem:
         lots=tuple(lots),
         format_change_hours=data.get("format_change_hours", 0.0),
         allow_unmet_demand=data.get("allow_unmet_demand", True),
+        initial_vial_format=data.get("initial_vial_format"),
     )
 
 
@@ -166,6 +167,7 @@ def problem_to_dict(problem: PlanningProblem) -> dict[str, Any]:
         "periods": list(problem.period_labels),
         "allow_unmet_demand": problem.allow_unmet_demand,
         "format_change_hours": problem.format_change_hours,
+        "initial_vial_format": problem.initial_vial_format,
         "products": [
             {
                 "code": p.code,

@@ -7,7 +7,8 @@ Formulation (docs/planning.md has the mathematics):
   life allow it (t + L_p <= k <= t + shelf life - minimum residual), so one index set encodes
   both windows, and x[p,t,k] <= D[p,k]·y[p,t] gives the tight (l,S)-strength relaxation;
 - big-bucket capacity in line hours with setup times, plus a format changeover time for each
-  vial format used in a period;
+  change of vial format: the line's format is carried from one period to the next, so a
+  period that starts in the format the previous one ended in needs no change for it;
 - each hospital's own stock serves its own demand first (FEFO, decided before the MIP); the
   central supply then meets the hospitals' net demand, minus unmet demand per product and
   period shared in proportion to net demand, with the max-min fill rate variable;
@@ -58,6 +59,10 @@ class PlanModel:
     regime: dict[tuple[str, int], int] = field(default_factory=dict)
     regime_start: dict[tuple[str, int], int] = field(default_factory=dict)
     format_used: dict[tuple[str, int], int] = field(default_factory=dict)
+    #: e[f,t] = 1 when the line ends period t set up for format f (t = -1: before period 0).
+    format_end: dict[tuple[str, int], int] = field(default_factory=dict)
+    #: c[f,t] = 1 when period t fills format f first, in the format carried in (no change).
+    format_carry: dict[tuple[str, int], int] = field(default_factory=dict)
     min_fill_rate: int | None = None
     #: Vials of stock lots whose usable window closes inside the horizon: what would expire
     #: if none of them were used (the expiry objective is this minus the vials used).
@@ -96,9 +101,9 @@ class PlanModel:
         return max(r.capacity_hours[t] for r in self.problem.regimes)
 
     def lot_overhead_hours(self, product: str) -> float:
-        """Line hours every lot of `product` costs: its setup, and its format change if any."""
-        fmt = self.problem.format_change_hours if self.format_used else 0.0
-        return self.problem.product(product).setup_hours + fmt
+        """Line hours every lot of `product` costs for sure: its setup (a lot filled in the
+        format carried in from the previous period needs no format change)."""
+        return self.problem.product(product).setup_hours
 
 
 def total_demand_by_period(model: PlanModel) -> dict[ProductPeriod, float]:
@@ -177,19 +182,36 @@ def add_regime_variables(model: PlanModel) -> None:
 
 
 def add_format_variables(model: PlanModel) -> None:
-    """w[f,t] = 1 when vial format f is filled in period t (it costs a changeover)."""
+    """Formats filled, the line's format at the end of each period, and carried formats.
+
+    w[f,t] = 1 when vial format f is filled in period t; e[f,t] = 1 when the line ends period t
+    in format f (at most one; none means unknown), e[f,-1] is the format before period 0
+    (fixed when the problem gives it, free otherwise); c[f,t] = 1 when period t starts by
+    filling f in the format carried in. Period t makes sum_f (w[f,t] - c[f,t]) changes.
+    """
     problem = model.problem
     if problem.format_change_hours <= 0:
         return
     filled = {p for p, _ in model.setup}
-    formats = sorted(
-        {product.vial_format for product in problem.products if product.code in filled}
-    )
+    formats = {product.vial_format for product in problem.products if product.code in filled}
+    if problem.initial_vial_format is not None:
+        formats.add(problem.initial_vial_format)
     if len(formats) < 2:
         return  # the line never changes format
-    for f in formats:
+    initial = problem.initial_vial_format
+    for f in sorted(formats):
+        if initial is None:
+            low, high = 0.0, 1.0
+        else:
+            low = high = 1.0 if f == initial else 0.0
+        model.format_end[f, -1] = model.add_column(f"format_end[{f},-1]", low, high, integer=True)
         for t in range(problem.n_periods):
             model.format_used[f, t] = model.add_column(f"format[{f},{t}]", 0.0, 1.0, integer=True)
+            model.format_end[f, t] = model.add_column(
+                f"format_end[{f},{t}]", 0.0, 1.0, integer=True
+            )
+            # Continuous: with w and e integral its largest feasible value is 0 or 1.
+            model.format_carry[f, t] = model.add_column(f"format_carry[{f},{t}]", 0.0, 1.0)
 
 
 def add_balance_constraints(model: PlanModel) -> None:
@@ -260,6 +282,8 @@ def add_capacity_constraints(model: PlanModel) -> None:
             model.add_row(f"format_link[{p},{t}]", -highspy.kHighsInf, 0.0, [(col, 1.0), (w, -1.0)])
     for (_, t), col in model.format_used.items():
         terms[t].append((col, problem.format_change_hours))
+    for (_, t), col in model.format_carry.items():
+        terms[t].append((col, -problem.format_change_hours))
     for t in range(problem.n_periods):
         if model.regime:
             row = terms[t] + [
@@ -271,6 +295,68 @@ def add_capacity_constraints(model: PlanModel) -> None:
             model.capacity_row[t] = model.add_row(
                 f"capacity[{t}]", -highspy.kHighsInf, hours, terms[t]
             )
+
+
+def add_format_constraints(model: PlanModel) -> None:
+    """How the line's vial format passes from one period to the next.
+
+    lot_min[p,t]         sum_k x[p,t,k] >= min(1, window demand) y[p,t]
+    format_end_one[t]    sum_f e[f,t] <= 1
+    format_end_kept[f,t] e[f,t] <= e[f,t-1] + w[f,t]     (an idle period keeps the format)
+    format_end_used[f,g,t] e[f,t] + w[g,t] - w[f,t] <= 1  (a period that fills ends in one of
+                                                           the formats it fills)
+    format_carry_in[f,t] c[f,t] <= e[f,t-1]
+    format_carry_used[f,t] c[f,t] <= w[f,t]
+    format_has_lot[f,t]  w[f,t] <= sum_{p of format f} y[p,t]  (no change without a lot of it:
+                                                           the plan's lots say every change)
+    format_turn[f,g,t]   c[f,t] + e[f,t] + w[g,t] <= 2   (a period that starts in f and also
+                                                           fills g ends in another format than
+                                                           f: coming back to f is a change)
+    """
+    if not model.format_used:
+        return
+    problem = model.problem
+    formats = sorted({f for f, _ in model.format_used})
+    fmt_of = {product.code: product.vial_format for product in problem.products}
+    inf = highspy.kHighsInf
+    # A lot fills at least one vial (or its whole window's demand if less): a set-up that
+    # fills nothing would change the line's format for the next period unseen in the plan.
+    demand = total_demand_by_period(model)
+    arcs: dict[ProductPeriod, list[tuple[int, float]]] = defaultdict(list)
+    window: dict[ProductPeriod, float] = defaultdict(float)
+    for (p, t, k), col in model.flow.items():
+        arcs[p, t].append((col, 1.0))
+        window[p, t] += demand[p, k]
+    for (p, t), y in model.setup.items():
+        if problem.product(p).min_batch_vials >= 1:
+            continue  # min_batch already says it
+        least = min(1.0, window[p, t])
+        model.add_row(f"lot_min[{p},{t}]", 0.0, inf, [*arcs[p, t], (y, -least)])
+    for t in range(-1, problem.n_periods):
+        model.add_row(
+            f"format_end_one[{t}]", -inf, 1.0, [(model.format_end[f, t], 1.0) for f in formats]
+        )
+    for t in range(problem.n_periods):
+        for f in formats:
+            e, before = model.format_end[f, t], model.format_end[f, t - 1]
+            w, c = model.format_used[f, t], model.format_carry[f, t]
+            model.add_row(
+                f"format_end_kept[{f},{t}]", -inf, 0.0, [(e, 1.0), (before, -1.0), (w, -1.0)]
+            )
+            model.add_row(f"format_carry_in[{f},{t}]", -inf, 0.0, [(c, 1.0), (before, -1.0)])
+            lots = [(y, -1.0) for (p, q), y in model.setup.items() if q == t and fmt_of[p] == f]
+            model.add_row(f"format_carry_used[{f},{t}]", -inf, 0.0, [(c, 1.0), (w, -1.0)])
+            model.add_row(f"format_has_lot[{f},{t}]", -inf, 0.0, [(w, 1.0), *lots])
+            for g in formats:
+                if g == f:
+                    continue
+                other = model.format_used[g, t]
+                model.add_row(
+                    f"format_end_used[{f},{g},{t}]", -inf, 1.0, [(e, 1.0), (other, 1.0), (w, -1.0)]
+                )
+                model.add_row(
+                    f"format_turn[{f},{g},{t}]", -inf, 2.0, [(c, 1.0), (e, 1.0), (other, 1.0)]
+                )
 
 
 def add_regime_constraints(model: PlanModel) -> None:
@@ -385,6 +471,7 @@ def build_model(problem: PlanningProblem) -> PlanModel:
     add_balance_constraints(model)
     add_setup_constraints(model)
     add_capacity_constraints(model)
+    add_format_constraints(model)
     add_regime_constraints(model)
     add_fill_rate_constraints(model)
     add_regime_filling_constraints(model)

@@ -109,6 +109,10 @@ class PeriodUse:
     regime: str
     capacity_hours: float
     used_hours: float
+    #: Vial format changes made in the period (their hours are in used_hours).
+    format_changes: int = 0
+    #: The vial format the line ends the period in (None: unknown, nothing filled yet).
+    line_format: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

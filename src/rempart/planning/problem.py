@@ -212,6 +212,9 @@ class PlanningProblem:
     format_change_hours: float = 0.0
     allow_unmet_demand: bool = True
     description: str = ""
+    #: The vial format the line is set up for before period 0; None when unknown (the first
+    #: format filled then needs no change, as if the line had been left in it).
+    initial_vial_format: str | None = None
     product_index: Mapping[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -232,6 +235,13 @@ class PlanningProblem:
         _no_duplicates([h.code for h in self.hospitals], "hospitals")
         _no_duplicates([r.name for r in self.regimes], "regimes")
         _no_duplicates([lot.lot_id for lot in self.lots], "lots")
+        formats = {p.vial_format for p in self.products}
+        if self.initial_vial_format is not None and self.initial_vial_format not in formats:
+            raise PlanningProblemError(
+                f"initial vial format {self.initial_vial_format!r} is not the format of any "
+                f"product ({', '.join(sorted(formats))})",
+                field="initial_vial_format",
+            )
         object.__setattr__(self, "product_index", {c: i for i, c in enumerate(codes)})
         hospitals = {h.code for h in self.hospitals}
         for regime in self.regimes:

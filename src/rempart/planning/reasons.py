@@ -78,7 +78,16 @@ def explain_shortages(
             hours = product.line_hours_per_vial * max(1.0, product.min_batch_vials)
             if (product.code, t) not in has_lot:
                 hours += product.setup_hours
-                if model.format_used and (product.vial_format, t) not in formats_used:
+                idle_in_format = (
+                    periods[t].format_changes == 0
+                    and periods[t].line_format == product.vial_format
+                    and not any(t == q for _, q in formats_used)
+                )
+                if (
+                    model.format_used
+                    and (product.vial_format, t) not in formats_used
+                    and not idle_in_format
+                ):
                     hours += problem.format_change_hours
             return hours
 

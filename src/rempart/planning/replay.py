@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rempart.planning.formats import period_changes
 from rempart.planning.plan import Plan, Status
 from rempart.planning.problem import PlanningProblem
 from rempart.planning.rationing import RationRequest, ration
@@ -75,15 +76,17 @@ def _fits_normal(problem: PlanningProblem, plan: Plan, regime_name: str) -> bool
 
 
 def _first_day_hours(problem: PlanningProblem, plan: Plan) -> float:
-    """Line hours of the plan's day-0 lots: vials, one set-up each, format changes."""
+    """Line hours of the plan's day-0 lots: vials, one set-up each, format changes (none for
+    the format the line is already in)."""
     hours = 0.0
-    formats = set()
+    formats: set[str] = set()
     for lot in plan.lots:
         if lot.period == 0 and lot.vials > 0.5:
             product = problem.product(lot.product)
             hours += lot.vials * product.line_hours_per_vial + product.setup_hours
             formats.add(product.vial_format)
-    return hours + problem.format_change_hours * len(formats)
+    changes = period_changes(formats, problem.initial_vial_format)
+    return hours + problem.format_change_hours * changes
 
 
 def _ration_day(
@@ -203,6 +206,7 @@ def _simulate(
                 stats["check_failed"] += 1
             if not first_day:
                 regime = plan.periods[0].regime
+                state.line_format = plan.periods[0].line_format or state.line_format
                 for made in plan.lots:
                     if made.period == 0 and made.vials > 0.5:
                         vials = float(round(made.vials))

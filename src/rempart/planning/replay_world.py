@@ -43,6 +43,8 @@ class ReplayState:
     regime: str
     regime_days: int
     crisis_days: int = 0
+    #: The vial format the line ended its last filling day in (None before the first one).
+    line_format: str | None = None
     made: float = 0.0
     expired: float = 0.0
     served: dict[tuple[str, str], float] = field(default_factory=dict)
@@ -230,6 +232,7 @@ def build_problem(world: World, state: ReplayState, today: int) -> PlanningProbl
         lots=tuple(lots),
         format_change_hours=s.line.format_change_hours,
         allow_unmet_demand=True,
+        initial_vial_format=state.line_format,
     )
 
 

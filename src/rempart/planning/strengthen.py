@@ -6,16 +6,18 @@ relaxation used to lean on (docs/planning.md, decision 0014).
 - **Filling caps per regime** (`filling[t]`, `filling_lots[t]`). The capacity row charges the
   setup time in proportion to y, so the relaxation could fill nearly a whole normal shift
   with a fraction of a lot, while a real lot leaves only C - setup - format change hours. If
-  anything is filled in period t, at least one setup (the shortest, s_min) and one format
-  change f are made, so with g[r,t] = max(0, C[r,t] - s_min - f), the filling hours
-  F[t] = sum_p a_p sum_k x[p,t,k] obey
+  anything is filled in period t, at least one setup (the shortest, s_min) is made, and one
+  format change f unless the period starts in the format carried in (sum_f c[f,t] = 1), so
+  with g[r,t] = max(0, C[r,t] - s_min - f), the filling hours F[t] = sum_p a_p sum_k x[p,t,k]
+  obey
 
-      filling[t]        F[t] <= sum_r g[r,t] z[r,t]
+      filling[t]        F[t] <= sum_r g[r,t] z[r,t] + f sum_f c[f,t]
       filling_lots[t]   F[t] <= g_min sum_p y[p,t] + sum_r (g[r,t] - g_min) z[r,t]
+                                + f sum_f c[f,t]
 
   (g_min = min_r g[r,t]). The second holds because no lot means F = 0, and with L >= 1 lots in
-  regime r the right-hand side is at least g[r,t] >= F. On the regional demo they raise the
-  cost stage's root bound from 144 k to 165 k.
+  regime r the right-hand side is at least g[r,t] >= F (or g[r,t] + f when carried). On the
+  regional demo they raised the cost stage's root bound from 144 k to 165 k (decision 0014).
 - **Dominant regime.** The fairness and shortage objectives do not depend on the regime. When
   one regime has at least the hours of every other in every period, running it throughout is
   feasible (one block, or none if it is the regime in force) and leaves every plan of any
@@ -43,6 +45,9 @@ def add_regime_filling_constraints(model: PlanModel) -> None:
     fmt = problem.format_change_hours if model.format_used else 0.0
     filling: dict[int, list[tuple[int, float]]] = defaultdict(list)
     lots: dict[int, list[int]] = defaultdict(list)
+    carried: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for (_, t), col in model.format_carry.items():
+        carried[t].append((col, -fmt))
     shortest: dict[int, float] = {}
     for (p, t, _), col in model.flow.items():
         filling[t].append((col, problem.product(p).line_hours_per_vial))
@@ -54,7 +59,7 @@ def add_regime_filling_constraints(model: PlanModel) -> None:
         room = {r.name: max(0.0, r.capacity_hours[t] - shortest[t] - fmt) for r in problem.regimes}
         least = min(room.values())
         regimes = [(model.regime[name, t], -hours) for name, hours in room.items() if hours > 0]
-        model.add_row(f"filling[{t}]", -highspy.kHighsInf, 0.0, filling[t] + regimes)
+        model.add_row(f"filling[{t}]", -highspy.kHighsInf, 0.0, filling[t] + regimes + carried[t])
         if least > 0:
             mixed = [
                 (model.regime[name, t], -(hours - least))
@@ -63,7 +68,10 @@ def add_regime_filling_constraints(model: PlanModel) -> None:
             ]
             setups = [(col, -least) for col in lots[t]]
             model.add_row(
-                f"filling_lots[{t}]", -highspy.kHighsInf, 0.0, filling[t] + setups + mixed
+                f"filling_lots[{t}]",
+                -highspy.kHighsInf,
+                0.0,
+                filling[t] + setups + mixed + carried[t],
             )
 
 

@@ -158,3 +158,17 @@ def test_bad_input_is_named(world: World) -> None:
     with pytest.raises(Refused) as refused:
         small_parameters(days=0)
     assert refused.value.field == "days"
+
+
+def test_the_line_starts_in_the_format_of_the_batch_it_last_ran(demand: World) -> None:
+    world = demand
+    line_ready(world)
+    assert build_problem(small_parameters()).problem.initial_vial_format is None
+    older, newer = _order(world, "OLD-1", 500, -9), _order(world, "NEW-1", 500, -2)
+    _order(world, "NEXT-1", 500, 3)  # a planned order has not been on the line
+    with audited_write(Actor.system("tests"), reason="fixture: batches already run"):
+        Batch.objects.filter(pk__in=[older.pk, newer.pk]).update(state="released")
+    built = build_problem(small_parameters())
+    code = world.product.vial_format.code
+    assert built.problem.initial_vial_format == code
+    assert f"the line is set up for vial format {code} (batch NEW-1)" in built.notes

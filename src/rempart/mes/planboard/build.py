@@ -68,6 +68,12 @@ RUNNING_STATES = frozenset(
         BatchState.UNDER_REVIEW,
     }
 )
+#: Batches that have been on the line: the last one set the line's vial format.
+ON_LINE_STATES = frozenset(BatchState) - {
+    BatchState.PLANNED,
+    BatchState.SCHEDULED,
+    BatchState.CANCELLED,
+}
 #: Central stock lots planning may count on.
 USABLE_LOT_STATUSES = frozenset({LotStatus.RELEASED, LotStatus.QUARANTINE})
 #: Industry delivery as a share of demand, by the molecule's worst current ANSM status.
@@ -365,6 +371,7 @@ def build_problem(params: BoardParameters) -> BuiltProblem:
         fixed.append(batch.batch_number)
     if fixed:
         notes.append(f"{len(fixed)} running batch(es) kept as they are: {', '.join(fixed)}")
+    initial_format = _line_format(notes, {p.vial_format for p in plan_products})
     # Industry deliveries from the shortage status.
     supply = current_supply()
     for code, product in sorted(by_code.items()):
@@ -441,7 +448,32 @@ def build_problem(params: BoardParameters) -> BuiltProblem:
             regimes=tuple(regimes),
             lots=tuple(lots),
             format_change_hours=params.format_change_hours,
+            initial_vial_format=initial_format,
         )
     except PlanningProblemError as exc:
         raise Refused(str(exc), field=exc.field or exc.product or "problem") from None
     return BuiltProblem(problem, problem_to_dict(problem), tuple(notes), tuple(fixed))
+
+
+def _line_format(notes: list[str], formats: set[str]) -> str | None:
+    """The vial format of the batch the line last ran (by planned start), if planning knows it.
+
+    A period that starts in it needs no format change. None when no batch has run yet, or
+    when its format is none of the planned products' (the first change is then not charged).
+    """
+    last = (
+        Batch.objects.select_related("product__vial_format")
+        .filter(state__in=[s.value for s in ON_LINE_STATES])
+        .order_by("-planned_start", "-batch_number")
+        .first()
+    )
+    if last is None:
+        return None
+    code = last.product.vial_format.code
+    if code not in formats:
+        notes.append(
+            f"the line is set up for {code} (batch {last.batch_number}), no product's format"
+        )
+        return None
+    notes.append(f"the line is set up for vial format {code} (batch {last.batch_number})")
+    return str(code)
