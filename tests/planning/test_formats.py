@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -168,3 +169,14 @@ def test_every_solved_plan_has_a_format_sequence_the_check_accepts(seed: int) ->
 
 def first_lot(plan: Plan) -> int:
     return min((lot.period for lot in plan.lots), default=10**9)
+
+
+def test_a_lot_below_its_minimum_batch_does_not_hide_a_format_change_that_does_not_fit() -> None:
+    plan = solve(_problem("A"), SolveOptions(time_limit_s=20))
+    strict = _problem("B")
+    strict = replace(
+        strict, products=tuple(replace(p, min_batch_vials=5.0) for p in strict.products)
+    )
+    issues = check_plan(strict, plan)
+    assert sum("below the minimum batch 5" in issue for issue in issues) == 4
+    assert sum(issue.startswith("period 0: its lots leave") for issue in issues) == 1

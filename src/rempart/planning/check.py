@@ -84,15 +84,17 @@ def _check_capacity(problem: PlanningProblem, plan: Plan) -> list[str]:
             )
     regimes = {r.name: r for r in problem.regimes}
     spare = [0.0] * problem.n_periods
+    over = False
     for use in plan.periods:
         available = regimes[use.regime].capacity_hours[use.period]
         spare[use.period] = available - hours[use.period] + ABS_TOL + REL_TOL * abs(available)
         if _exceeds(hours[use.period], available):
+            over = True
             issues.append(
                 f"period {use.period}: {hours[use.period]:.3f} line hours used, "
                 f"{available:.3f} available in regime {use.regime}"
             )
-    if not issues and problem.format_change_hours > 0:
+    if not over and problem.format_change_hours > 0:  # else that period is named already
         issues.extend(_check_format_changes(problem, formats, spare))
     run: dict[str, int] = defaultdict(int)
     previous = problem.regimes[0].name
