@@ -64,19 +64,27 @@ def fewest_changes(
     Ties go to the sequence found first (formats in sorted order), so the result is stable.
     """
     starts: list[str | None] = [initial] if initial is not None else [None, *sorted(formats)]
-    # best[state] = (total changes, steps so far)
-    best: dict[str | None, tuple[int, list[FormatStep]]] = {s: (0, []) for s in starts}
+    # cost[state] = fewest changes so far; back[t][end] = (state before t, the step of t).
+    cost: dict[str | None, int] = dict.fromkeys(starts, 0)
+    back: list[dict[str | None, tuple[str | None, FormatStep]]] = []
     for t, fills in enumerate(used):
-        nxt: dict[str | None, tuple[int, list[FormatStep]]] = {}
-        for state, (total, steps) in best.items():
+        nxt: dict[str | None, int] = {}
+        links: dict[str | None, tuple[str | None, FormatStep]] = {}
+        for state, total in cost.items():
             for carried, changes, ends in _options(fills, state):
                 if spare_hours is not None and changes * change_hours > spare_hours[t] + EPS_HOURS:
                     continue
                 for end in ends:
-                    candidate = total + changes
-                    if end not in nxt or candidate < nxt[end][0]:
-                        nxt[end] = (candidate, [*steps, FormatStep(carried, end, changes)])
+                    if end not in nxt or total + changes < nxt[end]:
+                        nxt[end] = total + changes
+                        links[end] = (state, FormatStep(carried, end, changes))
         if not nxt:
             return None
-        best = nxt
-    return min(best.values(), key=lambda item: item[0])[1]
+        cost = nxt
+        back.append(links)
+    state = min(cost, key=lambda s: cost[s])  # the first of the fewest, in insertion order
+    steps: list[FormatStep] = []
+    for links in reversed(back):
+        state, step = links[state]
+        steps.append(step)
+    return steps[::-1]
