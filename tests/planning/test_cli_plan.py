@@ -8,6 +8,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from rempart.cli.main import app
+from rempart.planning.io import problem_to_dict
+
+from .test_formats import _problem
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -61,3 +64,11 @@ def test_bench_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     assert "synthetic17" in result.output
     rows = json.loads(out.read_text())
     assert rows[0]["status"] == "optimal"
+
+
+def test_solve_says_how_many_format_changes_the_plan_makes(tmp_path: Path) -> None:
+    path = tmp_path / "formats.json"
+    path.write_text(json.dumps(problem_to_dict(_problem("A"))))
+    result = runner.invoke(app, ["plan", "solve", str(path), "--time-limit", "10"])
+    assert result.exit_code == 0, result.output
+    assert "4 lots, 1 vial format change(s), the line ends in B" in result.output

@@ -68,6 +68,13 @@ def solve(
     )
     if len(regimes) > 1 or (regimes and plan.weighted_shortage):
         typer.echo("  regimes: " + ", ".join(f"{name} {n} periods" for name, n in regimes))
+    if plan.lots:
+        changes = sum(u.format_changes for u in plan.periods)
+        last = plan.periods[-1].line_format if plan.periods else None
+        typer.echo(
+            f"  {len(plan.lots)} lots, {changes} vial format change(s)"
+            + (f", the line ends in {last}" if last else "")
+        )
     reasons: dict[str, float] = {}
     for shortage in plan.shortages:
         reasons[shortage.reason.value] = (
