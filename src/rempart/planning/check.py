@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from rempart.planning.formats import fewest_changes
+from rempart.planning.formats import line_format_steps
 from rempart.planning.plan import Plan
 from rempart.planning.problem import CENTRAL, PlanningProblem
 
@@ -117,17 +117,15 @@ def _check_format_changes(
     problem: PlanningProblem, formats: list[set[str]], spare: list[float]
 ) -> list[str]:
     """Whether some sequence of the line's format fits every period's format changes."""
-    every = {p.vial_format for p in problem.products}
-    initial = problem.initial_vial_format
-    change = problem.format_change_hours
-    if fewest_changes(formats, initial, every, spare, change) is not None:
+    if line_format_steps(problem, formats, spare) is not None:
         return []
     # Name the first period no sequence gets through (the shortest prefix that fails).
     t = next(
         n - 1
         for n in range(1, len(formats) + 1)
-        if fewest_changes(formats[:n], initial, every, spare[:n], change) is None
+        if line_format_steps(problem, formats[:n], spare[:n]) is None
     )
+    change = problem.format_change_hours
     left = max(0.0, spare[t] - ABS_TOL)
     return [
         f"period {t}: its lots leave {left:.3f} spare line hours, too few for the vial format "

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rempart.planning.formats import FormatStep, fewest_changes
+from rempart.planning.formats import FormatStep, line_format_steps
 from rempart.planning.model import PlanModel
 from rempart.planning.strengthen import dominant_regime
 
@@ -69,7 +69,6 @@ class _Start:
             for (p, t, k), col in model.flow.items()
         ]
         self._split: dict[int, tuple[dict[str, dict[int, float]], dict[int, _Period]]] = {}
-        self.formats = {p.vial_format for p in problem.products}
 
     def lot_hours(self, period: _Period) -> float:
         """Hours of a period's filling and setups (format changes not counted)."""
@@ -78,11 +77,7 @@ class _Start:
 
     def format_steps(self, used: list[set[str]], spare: list[float]) -> list[FormatStep] | None:
         """The line's format along `used` with the fewest changes that fit `spare` hours."""
-        if not self.format_hours:
-            return [FormatStep(None, None, 0) for _ in used]
-        problem = self.model.problem
-        initial = problem.initial_vial_format
-        return fewest_changes(used, initial, self.formats, spare, self.format_hours)
+        return line_format_steps(self.model.problem, used, spare)
 
     def split(self, keep_before: int) -> tuple[dict[str, dict[int, float]], dict[int, _Period]]:
         """Vials still to place per product and period, and the kept periods' own lots."""

@@ -7,7 +7,7 @@ from collections import defaultdict
 import numpy as np
 
 from rempart.planning.allocation import rebalance
-from rempart.planning.formats import FormatStep, fewest_changes
+from rempart.planning.formats import FormatStep, line_format_steps
 from rempart.planning.model import PlanModel, total_demand_by_period
 from rempart.planning.plan import (
     Allocation,
@@ -65,8 +65,7 @@ def period_uses(model: PlanModel, values: np.ndarray) -> list[PeriodUse]:
     capacity = [by_name[regimes[t]].capacity_hours[t] for t in range(problem.n_periods)]
     change = problem.format_change_hours
     spare = [capacity[t] - used[t] + SPARE_TOL * max(1.0, capacity[t]) for t in range(len(used))]
-    every = {product.vial_format for product in problem.products}
-    steps = fewest_changes(formats, problem.initial_vial_format, every, spare, change)
+    steps = line_format_steps(problem, formats, spare)
     if steps is None:  # cannot happen for a model solution; the plan check will name it
         steps = [FormatStep(None, None, len(fills)) for fills in formats]
     return [

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rempart.planning.problem import PlanningProblem
 
 #: Hours of slack allowed when a period's format changes are fitted into its spare hours.
 EPS_HOURS = 1e-6
@@ -34,6 +38,15 @@ def period_changes(used: set[str], start: str | None) -> int:
     if not used:
         return 0
     return len(used) - (1 if start in used else 0)
+
+
+def line_format_steps(
+    problem: PlanningProblem, used: Sequence[set[str]], spare_hours: Sequence[float]
+) -> list[FormatStep] | None:
+    """`fewest_changes` for a problem: its formats, initial format and change hours."""
+    formats = {product.vial_format for product in problem.products}
+    initial, change = problem.initial_vial_format, problem.format_change_hours
+    return fewest_changes(used, initial, formats, spare_hours, change)
 
 
 def _options(fills: set[str], state: str | None) -> list[tuple[str | None, int, list[str | None]]]:
