@@ -72,3 +72,18 @@ def test_solve_says_how_many_format_changes_the_plan_makes(tmp_path: Path) -> No
     result = runner.invoke(app, ["plan", "solve", str(path), "--time-limit", "10"])
     assert result.exit_code == 0, result.output
     assert "4 lots, 1 vial format change(s), the line ends in B" in result.output
+
+
+def test_solve_says_which_format_changes_prepare_the_next_period(tmp_path: Path) -> None:
+    problem = _problem("A")
+    data = problem_to_dict(problem)
+    # Day 3 has no room for a change any more: day 2 fills A and prepares B.
+    data["demand"] = [
+        {"hospital": "H", "product": "PA", "vials": [3, 3, 3, 0]},
+        {"hospital": "H", "product": "PB", "vials": [0, 0, 0, 3]},
+    ]
+    path = tmp_path / "prepare.json"
+    path.write_text(json.dumps(data))
+    result = runner.invoke(app, ["plan", "solve", str(path), "--time-limit", "10"])
+    assert result.exit_code == 0, result.output
+    assert "1 vial format change(s) (1 after a period's lots, for the next period)" in result.output

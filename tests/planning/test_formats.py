@@ -61,6 +61,21 @@ def test_spare_hours_can_make_coming_back_to_the_format_the_only_way() -> None:
     assert fewest_changes([{"A"}], "B", AB, spare_hours=[0.5], change_hours=1.0) is None
 
 
+def test_a_change_is_made_after_the_lots_only_when_the_next_period_has_no_room_for_it() -> None:
+    roomy = fewest_changes([{"A"}, {"B"}], "A", AB, spare_hours=[1.0, 1.0], change_hours=1.0)
+    assert roomy == [FormatStep("A", "A", 0), FormatStep(None, "B", 1)]
+    tight = fewest_changes([{"A"}, {"B"}], "A", AB, spare_hours=[1.0, 0.0], change_hours=1.0)
+    assert tight == [FormatStep("A", "B", 1, prepared=True), FormatStep("B", "B", 0)]
+    assert fewest_changes([{"A"}, {"B"}], "A", AB, spare_hours=[0.5, 0.5], change_hours=1.0) is None
+
+
+def test_an_idle_period_with_hours_can_prepare_the_next_format() -> None:
+    steps = fewest_changes([set(), {"B"}], "A", AB, spare_hours=[1.0, 0.0], change_hours=1.0)
+    assert steps == [FormatStep(None, "B", 1, prepared=True), FormatStep("B", "B", 0)]
+    # A weekend day with no line hours cannot.
+    assert fewest_changes([set(), {"B"}], "A", AB, spare_hours=[0.0, 0.0], change_hours=1.0) is None
+
+
 def _problem(
     initial: str | None, capacity: tuple[float, ...] = (3.0, 3.0, 4.0, 3.0)
 ) -> PlanningProblem:
@@ -96,6 +111,38 @@ def test_the_line_keeps_its_format_from_one_day_to_the_next(initial: str | None)
     assert [u.line_format for u in plan.periods] == ["A", "A", "B", "B"]
     assert [u.used_hours for u in plan.periods] == pytest.approx([3.0, 3.0, 4.0, 3.0])
     assert check_plan(_problem(initial), plan) == []
+
+
+def test_the_line_is_set_up_for_the_next_day_after_the_lots_when_that_day_has_no_room() -> None:
+    """PA on day 0 (3 vials, 4 h), PB on day 1 (3 vials, 3 h): only a change to B made on
+    day 0 after its lot, without filling B, lets day 1 fill PB."""
+    base = _problem("A")
+
+    def two_days(capacity: tuple[float, float]) -> PlanningProblem:
+        return PlanningProblem(
+            name="prepare",
+            period_days=1.0,
+            period_labels=("d0", "d1"),
+            products=base.products,
+            hospitals=base.hospitals,
+            demand={("H", "PA"): (3.0, 0.0), ("H", "PB"): (0.0, 3.0)},
+            regimes=(Regime("normal", capacity, capacity_source="test figure"),),
+            format_change_hours=1.0,
+            allow_unmet_demand=False,
+            initial_vial_format="A",
+        )
+
+    problem = two_days((4.0, 3.0))
+    plan = solve(problem, SolveOptions(time_limit_s=20))
+    assert plan.status is Status.OPTIMAL
+    assert [(lot.product, lot.period) for lot in plan.lots] == [("PA", 0), ("PB", 1)]
+    assert [u.format_changes for u in plan.periods] == [1, 0]
+    assert [u.line_format for u in plan.periods] == ["B", "B"]
+    assert [u.prepared_format for u in plan.periods] == ["B", None]
+    assert [u.used_hours for u in plan.periods] == pytest.approx([4.0, 3.0])
+    assert check_plan(problem, plan) == []
+    # One hour less on day 0 leaves no room for the change: no plan.
+    assert solve(two_days((3.0, 3.0)), SolveOptions(time_limit_s=20)).status is Status.INFEASIBLE
 
 
 def test_a_line_set_up_for_another_format_has_no_room_on_day_0() -> None:
@@ -161,14 +208,22 @@ def test_every_solved_plan_has_a_format_sequence_the_check_accepts(seed: int) ->
     assert check_plan(problem, plan) == []
     for use in plan.periods:
         assert use.used_hours <= use.capacity_hours + 1e-6
-        if use.period < first_lot(plan):  # before any lot, the line is as it was given
-            assert use.line_format == problem.initial_vial_format
+        if use.prepared_format is not None:
+            assert use.line_format == use.prepared_format
+            assert use.format_changes >= 1
+        elif problem.initial_vial_format is not None and use.period < first_lot(plan):
+            if not prepared_before(plan, use.period):
+                assert use.line_format == problem.initial_vial_format  # as it was given
         else:
             assert use.line_format is not None
 
 
 def first_lot(plan: Plan) -> int:
     return min((lot.period for lot in plan.lots), default=10**9)
+
+
+def prepared_before(plan: Plan, period: int) -> bool:
+    return any(u.prepared_format is not None for u in plan.periods[:period])
 
 
 def test_a_lot_below_its_minimum_batch_does_not_hide_a_format_change_that_does_not_fit() -> None:

@@ -70,9 +70,11 @@ def solve(
         typer.echo("  regimes: " + ", ".join(f"{name} {n} periods" for name, n in regimes))
     if plan.lots:
         changes = sum(u.format_changes for u in plan.periods)
+        prepared = sum(u.prepared_format is not None for u in plan.periods)
         last = plan.periods[-1].line_format if plan.periods else None
         typer.echo(
             f"  {len(plan.lots)} lots, {changes} vial format change(s)"
+            + (f" ({prepared} after a period's lots, for the next period)" if prepared else "")
             + (f", the line ends in {last}" if last else "")
         )
     reasons: dict[str, float] = {}

@@ -207,7 +207,7 @@ def _columns(
     format_cols = (*model.format_used.values(), *model.format_end.values())
     for col in (*model.flow.values(), *model.setup.values(), *format_cols):
         new[col] = 0.0
-    for col in model.format_carry.values():
+    for col in (*model.format_carry.values(), *model.format_prepared.values()):
         new[col] = 0.0
     if model.format_used:
         # The line's format along the rebuilt lots (the greedy charged a change for every
@@ -232,6 +232,8 @@ def _columns(
                 new[model.format_carry[step.carried, t]] = 1.0
             if step.end is not None:
                 new[model.format_end[step.end, t]] = 1.0
+                if step.prepared:
+                    new[model.format_prepared[step.end, t]] = 1.0
     fmt_of = {p.code: p.vial_format for p in model.problem.products}
     for t, period in periods.items():
         for (p, k), vials in period.arcs.items():

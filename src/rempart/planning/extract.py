@@ -77,6 +77,7 @@ def period_uses(model: PlanModel, values: np.ndarray) -> list[PeriodUse]:
             used[t] + change * steps[t].changes,
             steps[t].changes,
             steps[t].end,
+            steps[t].end if steps[t].prepared else None,
         )
         for t in range(problem.n_periods)
     ]

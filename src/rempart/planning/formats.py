@@ -4,7 +4,9 @@ A period that fills the vial formats U makes |U| changes, minus one when it star
 the format the line is already set up for (carried in from the last period that filled, or
 given before period 0). It ends in one of the formats it fills, and in the carried one only if
 it fills no other or pays the change back to it. A period that fills nothing keeps the line's
-format. These are the rules of the model's format rows (model.py); this
+format. Any period may also end with one more change, made after its lots without filling: it
+sets the line up for a format the next period fills first (a Friday change for Monday's lots).
+These are the rules of the model's format rows (format_rows.py); this
 module finds, by dynamic programming over the line's format, a sequence that fits each
 period's spare hours with the fewest changes. The feasibility check (check.py), the
 compaction start (compact.py) and the replay use it.
@@ -26,11 +28,13 @@ EPS_HOURS = 1e-6
 @dataclass(frozen=True, slots=True)
 class FormatStep:
     """One period: the format filled first without a change (if any), the format the line
-    ends in (None: unknown, before any filling), and the changes made."""
+    ends in (None: unknown, before any filling), and the changes made. `prepared` is True
+    when the last change sets up `end` after the period's lots, without filling it."""
 
     carried: str | None
     end: str | None
     changes: int
+    prepared: bool = False
 
 
 def period_changes(used: set[str], start: str | None) -> int:
@@ -63,6 +67,20 @@ def _options(fills: set[str], state: str | None) -> list[tuple[str | None, int, 
     return [(None, len(fills), every)]
 
 
+def _steps(fills: set[str], state: str | None, formats: set[str]) -> list[tuple[FormatStep, int]]:
+    """Every step a period that fills `fills` can make from `state`, with its preparations."""
+    steps: list[tuple[FormatStep, int]] = []
+    for carried, changes, ends in _options(fills, state):
+        steps.extend((FormatStep(carried, end, changes), 0) for end in ends)
+        # One more change after the lots sets up any other format for the next period.
+        steps.extend(
+            (FormatStep(carried, f, changes + 1, prepared=True), 1)
+            for f in sorted(formats)
+            if f not in ends
+        )
+    return steps
+
+
 def fewest_changes(
     used: Sequence[set[str]],
     initial: str | None,
@@ -74,23 +92,29 @@ def fewest_changes(
     `spare_hours` (hours left after filling and setups), or None if no sequence fits.
 
     `initial` None means the line's format before period 0 is unknown: any of `formats`.
-    Ties go to the sequence found first (formats in sorted order), so the result is stable.
+    Among sequences with the fewest changes, the one with the fewest changes made without
+    filling (preparations) wins; further ties go to the sequence found first (formats in
+    sorted order), so the result is stable.
     """
     starts: list[str | None] = [initial] if initial is not None else [None, *sorted(formats)]
-    # cost[state] = fewest changes so far; back[t][end] = (state before t, the step of t).
-    cost: dict[str | None, int] = dict.fromkeys(starts, 0)
+    # cost[state] = (fewest changes, then preparations) so far;
+    # back[t][end] = (state before t, the step of t).
+    cost: dict[str | None, tuple[int, int]] = dict.fromkeys(starts, (0, 0))
     back: list[dict[str | None, tuple[str | None, FormatStep]]] = []
     for t, fills in enumerate(used):
-        nxt: dict[str | None, int] = {}
+        nxt: dict[str | None, tuple[int, int]] = {}
         links: dict[str | None, tuple[str | None, FormatStep]] = {}
-        for state, total in cost.items():
-            for carried, changes, ends in _options(fills, state):
-                if spare_hours is not None and changes * change_hours > spare_hours[t] + EPS_HOURS:
+        for state, (total, prepared) in cost.items():
+            for step, preparation in _steps(fills, state, formats):
+                if (
+                    spare_hours is not None
+                    and step.changes * change_hours > spare_hours[t] + EPS_HOURS
+                ):
                     continue
-                for end in ends:
-                    if end not in nxt or total + changes < nxt[end]:
-                        nxt[end] = total + changes
-                        links[end] = (state, FormatStep(carried, end, changes))
+                reached = (total + step.changes, prepared + preparation)
+                if step.end not in nxt or reached < nxt[step.end]:
+                    nxt[step.end] = reached
+                    links[step.end] = (state, step)
         if not nxt:
             return None
         cost = nxt

@@ -8,7 +8,8 @@ Formulation (docs/planning.md has the mathematics):
   both windows, and x[p,t,k] <= D[p,k]·y[p,t] gives the tight (l,S)-strength relaxation;
 - big-bucket capacity in line hours with setup times, plus a format changeover time for each
   change of vial format: the line's format is carried from one period to the next, so a
-  period that starts in the format the previous one ended in needs no change for it;
+  period that starts in the format the previous one ended in needs no change for it, and a
+  period may end with a change that prepares the next period's format without filling it;
 - each hospital's own stock serves its own demand first (FEFO, decided before the MIP); the
   central supply then meets the hospitals' net demand, minus unmet demand per product and
   period shared in proportion to net demand, with the max-min fill rate variable;
@@ -64,6 +65,8 @@ class PlanModel:
     format_end: dict[tuple[str, int], int] = field(default_factory=dict)
     #: c[f,t] = 1 when period t fills format f first, in the format carried in (no change).
     format_carry: dict[tuple[str, int], int] = field(default_factory=dict)
+    #: b[f,t] = 1 when period t ends with a change to f made without filling f.
+    format_prepared: dict[tuple[str, int], int] = field(default_factory=dict)
     min_fill_rate: int | None = None
     #: Vials of stock lots whose usable window closes inside the horizon: what would expire
     #: if none of them were used (the expiry objective is this minus the vials used).
@@ -258,6 +261,8 @@ def add_capacity_constraints(model: PlanModel) -> None:
         terms[t].append((col, problem.format_change_hours))
     for (_, t), col in model.format_carry.items():
         terms[t].append((col, -problem.format_change_hours))
+    for (_, t), col in model.format_prepared.items():
+        terms[t].append((col, problem.format_change_hours))
     for t in range(problem.n_periods):
         if model.regime:
             row = terms[t] + [

@@ -113,6 +113,9 @@ class PeriodUse:
     format_changes: int = 0
     #: The vial format the line ends the period in (None: unknown, nothing filled yet).
     line_format: str | None = None
+    #: The format the line is set up for at the end of the period, after its lots and
+    #: without filling it, for the next period (one of format_changes); None when not.
+    prepared_format: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

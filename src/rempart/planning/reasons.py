@@ -78,15 +78,15 @@ def explain_shortages(
             hours = product.line_hours_per_vial * max(1.0, product.min_batch_vials)
             if (product.code, t) not in has_lot:
                 hours += product.setup_hours
-                idle_in_format = (
+                in_format_already = (
                     periods[t].format_changes == 0
                     and periods[t].line_format == product.vial_format
                     and not any(t == q for _, q in formats_used)
-                )
+                ) or periods[t].prepared_format == product.vial_format  # its change is made
                 if (
                     model.format_used
                     and (product.vial_format, t) not in formats_used
-                    and not idle_in_format
+                    and not in_format_already
                 ):
                     hours += problem.format_change_hours
             return hours

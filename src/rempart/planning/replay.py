@@ -86,6 +86,10 @@ def _first_day_hours(problem: PlanningProblem, plan: Plan) -> float:
             hours += lot.vials * product.line_hours_per_vial + product.setup_hours
             formats.add(product.vial_format)
     changes = period_changes(formats, problem.initial_vial_format)
+    if plan.periods:
+        # The plan's own count also has a change back to the format carried in, or one
+        # that prepares day 1's format after the lots.
+        changes = max(changes, plan.periods[0].format_changes)
     return hours + problem.format_change_hours * changes
 
 
