@@ -82,6 +82,7 @@ def test_solve_says_which_format_changes_prepare_the_next_period(tmp_path: Path)
         {"hospital": "H", "product": "PA", "vials": [3, 3, 3, 0]},
         {"hospital": "H", "product": "PB", "vials": [0, 0, 0, 3]},
     ]
+    data["prepare_next_format"] = True
     path = tmp_path / "prepare.json"
     path.write_text(json.dumps(data))
     result = runner.invoke(app, ["plan", "solve", str(path), "--time-limit", "10"])

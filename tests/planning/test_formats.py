@@ -61,19 +61,28 @@ def test_spare_hours_can_make_coming_back_to_the_format_the_only_way() -> None:
     assert fewest_changes([{"A"}], "B", AB, spare_hours=[0.5], change_hours=1.0) is None
 
 
+def _fewest(
+    used: list[set[str]], spare: list[float], prepare: bool = True
+) -> list[FormatStep] | None:
+    return fewest_changes(used, "A", AB, spare_hours=spare, change_hours=1.0, prepare=prepare)
+
+
 def test_a_change_is_made_after_the_lots_only_when_the_next_period_has_no_room_for_it() -> None:
-    roomy = fewest_changes([{"A"}, {"B"}], "A", AB, spare_hours=[1.0, 1.0], change_hours=1.0)
-    assert roomy == [FormatStep("A", "A", 0), FormatStep(None, "B", 1)]
-    tight = fewest_changes([{"A"}, {"B"}], "A", AB, spare_hours=[1.0, 0.0], change_hours=1.0)
-    assert tight == [FormatStep("A", "B", 1, prepared=True), FormatStep("B", "B", 0)]
-    assert fewest_changes([{"A"}, {"B"}], "A", AB, spare_hours=[0.5, 0.5], change_hours=1.0) is None
+    assert _fewest([{"A"}, {"B"}], [1.0, 1.0]) == [
+        FormatStep("A", "A", 0),
+        FormatStep(None, "B", 1),
+    ]
+    tight = [FormatStep("A", "B", 1, prepared=True), FormatStep("B", "B", 0)]
+    assert _fewest([{"A"}, {"B"}], [1.0, 0.0]) == tight
+    assert _fewest([{"A"}, {"B"}], [0.5, 0.5]) is None
+    # Not allowed unless the problem says so.
+    assert _fewest([{"A"}, {"B"}], [1.0, 0.0], prepare=False) is None
 
 
 def test_an_idle_period_with_hours_can_prepare_the_next_format() -> None:
-    steps = fewest_changes([set(), {"B"}], "A", AB, spare_hours=[1.0, 0.0], change_hours=1.0)
-    assert steps == [FormatStep(None, "B", 1, prepared=True), FormatStep("B", "B", 0)]
-    # A weekend day with no line hours cannot.
-    assert fewest_changes([set(), {"B"}], "A", AB, spare_hours=[0.0, 0.0], change_hours=1.0) is None
+    prepared = [FormatStep(None, "B", 1, prepared=True), FormatStep("B", "B", 0)]
+    assert _fewest([set(), {"B"}], [1.0, 0.0]) == prepared
+    assert _fewest([set(), {"B"}], [0.0, 0.0]) is None  # a weekend day with no line hours
 
 
 def _problem(
@@ -118,7 +127,7 @@ def test_the_line_is_set_up_for_the_next_day_after_the_lots_when_that_day_has_no
     day 0 after its lot, without filling B, lets day 1 fill PB."""
     base = _problem("A")
 
-    def two_days(capacity: tuple[float, float]) -> PlanningProblem:
+    def two_days(capacity: tuple[float, float], prepare: bool = True) -> PlanningProblem:
         return PlanningProblem(
             name="prepare",
             period_days=1.0,
@@ -130,6 +139,7 @@ def test_the_line_is_set_up_for_the_next_day_after_the_lots_when_that_day_has_no
             format_change_hours=1.0,
             allow_unmet_demand=False,
             initial_vial_format="A",
+            prepare_next_format=prepare,
         )
 
     problem = two_days((4.0, 3.0))
@@ -143,6 +153,12 @@ def test_the_line_is_set_up_for_the_next_day_after_the_lots_when_that_day_has_no
     assert check_plan(problem, plan) == []
     # One hour less on day 0 leaves no room for the change: no plan.
     assert solve(two_days((3.0, 3.0)), SolveOptions(time_limit_s=20)).status is Status.INFEASIBLE
+    # Without `prepare_next_format` the change has to be made on day 1, where it does not fit.
+    unprepared = two_days((4.0, 3.0), prepare=False)
+    assert solve(unprepared, SolveOptions(time_limit_s=20)).status is Status.INFEASIBLE
+    issues = check_plan(unprepared, plan)
+    assert len(issues) == 1
+    assert issues[0].startswith("period 1: its lots leave 0.000 spare")
 
 
 def test_a_line_set_up_for_another_format_has_no_room_on_day_0() -> None:
@@ -177,6 +193,17 @@ def test_the_initial_format_round_trips_through_json() -> None:
         assert error.value.path == "$.initial_vial_format"
 
 
+def test_preparing_the_next_format_is_off_unless_the_problem_says_so() -> None:
+    data = problem_to_dict(_problem("A"))
+    assert data["prepare_next_format"] is False
+    data.pop("prepare_next_format")
+    assert problem_from_dict(data).prepare_next_format is False
+    assert problem_from_dict({**data, "prepare_next_format": True}).prepare_next_format is True
+    with pytest.raises(ProblemFormatError) as error:
+        problem_from_dict({**data, "prepare_next_format": "yes"})
+    assert error.value.path == "$.prepare_next_format"
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_every_solved_plan_has_a_format_sequence_the_check_accepts(seed: int) -> None:
     """Random tight problems: the model's format rows and formats.py agree on what fits."""
@@ -201,6 +228,7 @@ def test_every_solved_plan_has_a_format_sequence_the_check_accepts(seed: int) ->
         regimes=(Regime("normal", capacity, capacity_source="test figure"),),
         format_change_hours=1.0,
         initial_vial_format=rng.choice((None, "A", "B", "C")),
+        prepare_next_format=seed >= 4,
     )
     # Odd seeds also run relax-and-fix, whose fix-and-optimise frees columns too.
     plan = solve(problem, SolveOptions(time_limit_s=20, heuristic=seed % 2 == 1))

@@ -21,7 +21,8 @@ def add_format_variables(model: PlanModel) -> None:
     in format f (at most one; none means unknown), e[f,-1] is the format before period 0
     (fixed when the problem gives it, free otherwise); c[f,t] = 1 when period t starts by
     filling f in the format carried in; b[f,t] = 1 when period t ends with a change to f made
-    after its lots, without filling f (a preparation for the next period). Period t makes
+    after its lots, without filling f (a preparation for the next period; only when the
+    problem's `prepare_next_format` allows it, b = 0 otherwise). Period t makes
     sum_f (w[f,t] - c[f,t] + b[f,t]) changes.
     """
     problem = model.problem
@@ -47,9 +48,12 @@ def add_format_variables(model: PlanModel) -> None:
             )
             # Continuous: with w and e integral its largest feasible value is 0 or 1.
             model.format_carry[f, t] = model.add_column(f"format_carry[{f},{t}]", 0.0, 1.0)
-            # Continuous: with w, e and c integral its least feasible value is 0 or 1, and
-            # every unit costs line hours.
-            model.format_prepared[f, t] = model.add_column(f"format_prepared[{f},{t}]", 0.0, 1.0)
+            if problem.prepare_next_format:
+                # Continuous: with w, e and c integral its least feasible value is 0 or 1,
+                # and every unit costs line hours.
+                model.format_prepared[f, t] = model.add_column(
+                    f"format_prepared[{f},{t}]", 0.0, 1.0
+                )
 
 
 def add_format_constraints(model: PlanModel) -> None:
@@ -85,14 +89,15 @@ def add_format_constraints(model: PlanModel) -> None:
         for f in formats:
             e, before = model.format_end[f, t], model.format_end[f, t - 1]
             w, c = model.format_used[f, t], model.format_carry[f, t]
-            b = model.format_prepared[f, t]
+            # -b[f,t] in the rows below when the problem allows preparations, else nothing.
+            b = [(model.format_prepared[f, t], -1.0)] if model.format_prepared else []
             model.add_row(
-                f"format_end_kept[{f},{t}]",
-                -inf,
-                0.0,
-                [(e, 1.0), (before, -1.0), (w, -1.0), (b, -1.0)],
+                f"format_end_kept[{f},{t}]", -inf, 0.0, [(e, 1.0), (before, -1.0), (w, -1.0), *b]
             )
-            model.add_row(f"format_prepared_end[{f},{t}]", -inf, 0.0, [(b, 1.0), (e, -1.0)])
+            if b:
+                model.add_row(
+                    f"format_prepared_end[{f},{t}]", -inf, 0.0, [(b[0][0], 1.0), (e, -1.0)]
+                )
             model.add_row(f"format_carry_in[{f},{t}]", -inf, 0.0, [(c, 1.0), (before, -1.0)])
             lots = [(y, -1.0) for (p, q), y in model.setup.items() if q == t and fmt_of[p] == f]
             model.add_row(f"format_carry_used[{f},{t}]", -inf, 0.0, [(c, 1.0), (w, -1.0)])
@@ -105,11 +110,11 @@ def add_format_constraints(model: PlanModel) -> None:
                     f"format_end_used[{f},{g},{t}]",
                     -inf,
                     1.0,
-                    [(e, 1.0), (other, 1.0), (w, -1.0), (b, -1.0)],
+                    [(e, 1.0), (other, 1.0), (w, -1.0), *b],
                 )
                 model.add_row(
                     f"format_turn[{f},{g},{t}]",
                     -inf,
                     2.0,
-                    [(c, 1.0), (e, 1.0), (other, 1.0), (b, -1.0)],
+                    [(c, 1.0), (e, 1.0), (other, 1.0), *b],
                 )

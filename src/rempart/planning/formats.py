@@ -4,8 +4,9 @@ A period that fills the vial formats U makes |U| changes, minus one when it star
 the format the line is already set up for (carried in from the last period that filled, or
 given before period 0). It ends in one of the formats it fills, and in the carried one only if
 it fills no other or pays the change back to it. A period that fills nothing keeps the line's
-format. Any period may also end with one more change, made after its lots without filling: it
-sets the line up for a format the next period fills first (a Friday change for Monday's lots).
+format. When the problem allows it (`prepare_next_format`), a period may also end with one
+more change, made after its lots without filling: it sets the line up for a format a later
+period fills first (a Friday change for Monday's lots).
 These are the rules of the model's format rows (format_rows.py); this
 module finds, by dynamic programming over the line's format, a sequence that fits each
 period's spare hours with the fewest changes. The feasibility check (check.py), the
@@ -50,7 +51,7 @@ def line_format_steps(
     """`fewest_changes` for a problem: its formats, initial format and change hours."""
     formats = {product.vial_format for product in problem.products}
     initial, change = problem.initial_vial_format, problem.format_change_hours
-    return fewest_changes(used, initial, formats, spare_hours, change)
+    return fewest_changes(used, initial, formats, spare_hours, change, problem.prepare_next_format)
 
 
 def _options(fills: set[str], state: str | None) -> list[tuple[str | None, int, list[str | None]]]:
@@ -67,17 +68,21 @@ def _options(fills: set[str], state: str | None) -> list[tuple[str | None, int, 
     return [(None, len(fills), every)]
 
 
-def _steps(fills: set[str], state: str | None, formats: set[str]) -> list[tuple[FormatStep, int]]:
-    """Every step a period that fills `fills` can make from `state`, with its preparations."""
+def _steps(
+    fills: set[str], state: str | None, formats: set[str], prepare: bool
+) -> list[tuple[FormatStep, int]]:
+    """Every step a period that fills `fills` can make from `state` (with the preparations if
+    `prepare`), each with 1 if it prepares, else 0."""
     steps: list[tuple[FormatStep, int]] = []
     for carried, changes, ends in _options(fills, state):
         steps.extend((FormatStep(carried, end, changes), 0) for end in ends)
-        # One more change after the lots sets up any other format for the next period.
-        steps.extend(
-            (FormatStep(carried, f, changes + 1, prepared=True), 1)
-            for f in sorted(formats)
-            if f not in ends
-        )
+        if prepare:
+            # One more change after the lots sets up any other format for the next period.
+            steps.extend(
+                (FormatStep(carried, f, changes + 1, prepared=True), 1)
+                for f in sorted(formats)
+                if f not in ends
+            )
     return steps
 
 
@@ -87,11 +92,13 @@ def fewest_changes(
     formats: set[str],
     spare_hours: Sequence[float] | None = None,
     change_hours: float = 0.0,
+    prepare: bool = False,
 ) -> list[FormatStep] | None:
     """The steps with the fewest changes in total such that each period's changes fit its
     `spare_hours` (hours left after filling and setups), or None if no sequence fits.
 
     `initial` None means the line's format before period 0 is unknown: any of `formats`.
+    `prepare` allows a change after a period's lots, without filling (a preparation).
     Among sequences with the fewest changes, the one with the fewest changes made without
     filling (preparations) wins; further ties go to the sequence found first (formats in
     sorted order), so the result is stable.
@@ -105,7 +112,7 @@ def fewest_changes(
         nxt: dict[str | None, tuple[int, int]] = {}
         links: dict[str | None, tuple[str | None, FormatStep]] = {}
         for state, (total, prepared) in cost.items():
-            for step, preparation in _steps(fills, state, formats):
+            for step, preparation in _steps(fills, state, formats, prepare):
                 if (
                     spare_hours is not None
                     and step.changes * change_hours > spare_hours[t] + EPS_HOURS

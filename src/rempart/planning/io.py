@@ -154,6 +154,7 @@ def _build(data: dict[str, Any]) -> PlanningProblem:
         format_change_hours=data.get("format_change_hours", 0.0),
         allow_unmet_demand=data.get("allow_unmet_demand", True),
         initial_vial_format=data.get("initial_vial_format"),
+        prepare_next_format=data.get("prepare_next_format", False),
     )
 
 
@@ -168,6 +169,7 @@ def problem_to_dict(problem: PlanningProblem) -> dict[str, Any]:
         "allow_unmet_demand": problem.allow_unmet_demand,
         "format_change_hours": problem.format_change_hours,
         "initial_vial_format": problem.initial_vial_format,
+        "prepare_next_format": problem.prepare_next_format,
         "products": [
             {
                 "code": p.code,

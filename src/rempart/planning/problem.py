@@ -215,6 +215,9 @@ class PlanningProblem:
     #: The vial format the line is set up for before period 0; None when unknown (the first
     #: format filled then needs no change, as if the line had been left in it).
     initial_vial_format: str | None = None
+    #: Whether a period may end with a format change made after its lots, without filling
+    #: the new format, to set the line up for the next period (decision 0016).
+    prepare_next_format: bool = False
     product_index: Mapping[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
