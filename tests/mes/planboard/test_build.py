@@ -172,3 +172,10 @@ def test_the_line_starts_in_the_format_of_the_batch_it_last_ran(demand: World) -
     code = world.product.vial_format.code
     assert built.problem.initial_vial_format == code
     assert f"the line is set up for vial format {code} (batch NEW-1)" in built.notes
+
+
+def test_format_preparations_are_the_planner_s_choice(demand: World) -> None:
+    assert build_problem(small_parameters()).problem.prepare_next_format is False
+    chosen = build_problem(small_parameters(prepare_next_format=True))
+    assert chosen.problem.prepare_next_format is True
+    assert chosen.document["prepare_next_format"] is True

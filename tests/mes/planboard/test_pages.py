@@ -116,9 +116,11 @@ def test_the_board_form_starts_a_run_and_names_a_bad_field(demand: World) -> Non
     form["crisis_montecarlo"] = json.dumps(
         {"scenario": "crisis-24h", "runs": 20, "vials_good": {"p50": 7000.0}}
     )
+    form["prepare_next_format"] = "on"
     response = client.post("/planning/runs/new/", form)
     assert response.status_code == 302
     run = PlanRun.objects.get()
+    assert run.problem["prepare_next_format"] is True
     assert response["Location"] == f"/planning/runs/{run.pk}/"
     assert run.problem["regimes"][1]["capacity_source"].startswith("twin Monte Carlo P50")
     # The worker thread is not awaited here; the page shows the run whatever its state.

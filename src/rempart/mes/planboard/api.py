@@ -35,6 +35,7 @@ class RunIn(Schema):
     tension_share: float = 0.5
     setup_hours: float = 3.0
     format_change_hours: float = 1.0
+    prepare_next_format: bool = False
     min_batch_vials: float = 200.0
     min_residual_days: float = 30.0
     crisis_cost_per_day: float = 6000.0
@@ -115,6 +116,7 @@ def create_run(request: HttpRequest, body: RunIn) -> tuple[int, dict[str, Any]]:
         tension_share=body.tension_share,
         setup_hours=body.setup_hours,
         format_change_hours=body.format_change_hours,
+        prepare_next_format=body.prepare_next_format,
         min_batch_vials=body.min_batch_vials,
         min_residual_days=body.min_residual_days,
         crisis_cost_per_day=body.crisis_cost_per_day,

@@ -95,6 +95,8 @@ class BoardParameters:
     tension_share: float = 0.5
     setup_hours: float = 3.0
     format_change_hours: float = 1.0
+    #: A day may end with a format change, after its lots, for a later day (decision 0016).
+    prepare_next_format: bool = False
     min_batch_vials: float = 200.0
     min_residual_days: float = 30.0
     setup_cost: float = 400.0
@@ -449,6 +451,7 @@ def build_problem(params: BoardParameters) -> BuiltProblem:
             lots=tuple(lots),
             format_change_hours=params.format_change_hours,
             initial_vial_format=initial_format,
+            prepare_next_format=params.prepare_next_format,
         )
     except PlanningProblemError as exc:
         raise Refused(str(exc), field=exc.field or exc.product or "problem") from None

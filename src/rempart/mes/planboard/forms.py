@@ -55,6 +55,9 @@ class RunForm(forms.Form):
     format_change_hours = forms.FloatField(
         label=_("Vial format change (h)"), min_value=0, initial=1
     )
+    prepare_next_format = forms.BooleanField(
+        label=_("A day may end with a vial format change for a later day's lots"), required=False
+    )
     min_batch_vials = forms.FloatField(label=_("Minimum lot (vials)"), min_value=0, initial=200)
     min_residual_days = forms.FloatField(
         label=_("Minimum residual shelf life at use (days)"), min_value=0, initial=30
@@ -93,6 +96,7 @@ class RunForm(forms.Form):
             tension_share=d["tension_share"],
             setup_hours=d["setup_hours"],
             format_change_hours=d["format_change_hours"],
+            prepare_next_format=bool(d.get("prepare_next_format")),
             min_batch_vials=d["min_batch_vials"],
             min_residual_days=d["min_residual_days"],
             crisis_cost_per_day=d["crisis_cost_per_day"],
