@@ -70,16 +70,16 @@ def _options(fills: set[str], state: str | None) -> list[tuple[str | None, int, 
 
 def _steps(
     fills: set[str], state: str | None, formats: set[str], prepare: bool
-) -> list[tuple[FormatStep, int]]:
-    """Every step a period that fills `fills` can make from `state` (with the preparations if
-    `prepare`), each with 1 if it prepares, else 0."""
-    steps: list[tuple[FormatStep, int]] = []
+) -> list[FormatStep]:
+    """Every step a period that fills `fills` can make from `state`, with the preparations if
+    `prepare`."""
+    steps: list[FormatStep] = []
     for carried, changes, ends in _options(fills, state):
-        steps.extend((FormatStep(carried, end, changes), 0) for end in ends)
+        steps.extend(FormatStep(carried, end, changes) for end in ends)
         if prepare:
             # One more change after the lots sets up any other format for the next period.
             steps.extend(
-                (FormatStep(carried, f, changes + 1, prepared=True), 1)
+                FormatStep(carried, f, changes + 1, prepared=True)
                 for f in sorted(formats)
                 if f not in ends
             )
@@ -112,13 +112,13 @@ def fewest_changes(
         nxt: dict[str | None, tuple[int, int]] = {}
         links: dict[str | None, tuple[str | None, FormatStep]] = {}
         for state, (total, prepared) in cost.items():
-            for step, preparation in _steps(fills, state, formats, prepare):
+            for step in _steps(fills, state, formats, prepare):
                 if (
                     spare_hours is not None
                     and step.changes * change_hours > spare_hours[t] + EPS_HOURS
                 ):
                     continue
-                reached = (total + step.changes, prepared + preparation)
+                reached = (total + step.changes, prepared + step.prepared)
                 if step.end not in nxt or reached < nxt[step.end]:
                     nxt[step.end] = reached
                     links[step.end] = (state, step)
