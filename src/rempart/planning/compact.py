@@ -204,11 +204,16 @@ def _columns(
     """The model's column vector for rebuilt lots and a calendar; other columns unchanged."""
     model = base.model
     new = values.copy()
-    format_cols = (*model.format_used.values(), *model.format_end.values())
-    for col in (*model.flow.values(), *model.setup.values(), *format_cols):
-        new[col] = 0.0
-    for col in (*model.format_carry.values(), *model.format_prepared.values()):
-        new[col] = 0.0
+    rebuilt = (
+        model.flow,
+        model.setup,
+        model.format_used,
+        model.format_end,
+        model.format_carry,
+        model.format_prepared,
+    )
+    for columns in rebuilt:
+        new[list(columns.values())] = 0.0
     if model.format_used:
         # The line's format along the rebuilt lots (the greedy charged a change for every
         # format of a period it built, so a sequence that fits exists).
