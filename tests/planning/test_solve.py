@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import highspy
 import pytest
@@ -85,6 +86,30 @@ def test_setup_bounds_go_in_as_cuts_by_size_with_a_higher_limit_for_lot_sizing()
     assert not setup_bounds_as_cuts("auto", 150, lot_sizing=False)
     assert setup_bounds_as_cuts("lazy", 10, lot_sizing=True)
     assert not setup_bounds_as_cuts("all", 9000, lot_sizing=False)
+
+
+@pytest.mark.parametrize(
+    ("setup_bounds", "allow_unmet", "effort"),
+    [("lazy", False, 0.1), ("all", False, 0.3), ("lazy", True, 0.05)],
+)
+def test_heuristic_effort_follows_the_problem_and_the_setup_bounds(
+    monkeypatch: pytest.MonkeyPatch, setup_bounds: str, allow_unmet: bool, effort: float
+) -> None:
+    # Classic lot sizing: 0.3 on small models, 0.1 on those large enough to get their setup
+    # bounds as cuts (decision 0017); HiGHS's own 0.05 with unmet demand allowed.
+    seen: list[float] = []
+    run_stage = solve_module._run_stage
+
+    def recording_run_stage(h: highspy.Highs, *args: Any, **kwargs: Any) -> Any:
+        seen.append(h.getOptionValue("mip_heuristic_effort")[1])
+        return run_stage(h, *args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "_run_stage", recording_run_stage)
+    problem = tiny_problem({("H", "P"): (0.0, 40.0, 40.0)}, (100.0,) * 3, allow_unmet=allow_unmet)
+    plan = solve(problem, SolveOptions(time_limit_s=10.0, setup_bounds=setup_bounds))
+    assert plan.status is Status.OPTIMAL
+    assert seen
+    assert set(seen) == {effort}
 
 
 def test_each_later_stage_hands_highs_the_previous_plan_as_a_start(
