@@ -6,7 +6,11 @@ import os
 import platform
 import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+#: The repository: git is asked about it wherever the benchmarks are started from.
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _cpu_model() -> str:
@@ -32,11 +36,37 @@ def _memory_gib() -> float | None:
 
 
 def _git_commit() -> str:
+    """HEAD's short hash, with "+uncommitted" when a tracked file differs from it.
+
+    The results folder is left out: the benchmarks themselves rewrite it.
+    """
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
-        return out.stdout.strip() or "unknown"
+        commit = out.stdout.strip()
+        if not commit:
+            return "unknown"
+        changed = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(ROOT),
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":!benchmarks/results",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return f"{commit}+uncommitted" if changed.stdout.strip() else commit
     except OSError:
         return "unknown"
 
