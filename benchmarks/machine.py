@@ -11,6 +11,9 @@ from typing import Any
 
 #: The repository: git is asked about it wherever the benchmarks are started from.
 ROOT = Path(__file__).resolve().parent.parent
+#: What makes a result (git pathspecs): the code and its pins, not the docs, and not the
+#: results folder, which the benchmarks themselves rewrite.
+CODE = ("src", "benchmarks", ":!benchmarks/results", "pyproject.toml", "uv.lock")
 
 
 def _cpu_model() -> str:
@@ -36,10 +39,7 @@ def _memory_gib() -> float | None:
 
 
 def _git_commit() -> str:
-    """HEAD's short hash, with "+uncommitted" when a tracked file differs from it.
-
-    The results folder is left out: the benchmarks themselves rewrite it.
-    """
+    """HEAD's short hash, with "+uncommitted" when tracked code (`CODE`) differs from it."""
     try:
         out = subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
@@ -59,8 +59,7 @@ def _git_commit() -> str:
                 "--porcelain",
                 "--untracked-files=no",
                 "--",
-                ".",
-                ":!benchmarks/results",
+                *CODE,
             ],
             capture_output=True,
             text=True,
