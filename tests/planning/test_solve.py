@@ -101,7 +101,7 @@ def test_heuristic_effort_follows_the_problem_and_the_setup_bounds(
     run_stage = solve_module._run_stage
 
     def recording_run_stage(h: highspy.Highs, *args: Any, **kwargs: Any) -> Any:
-        seen.append(h.getOptionValue("mip_heuristic_effort")[1])
+        seen.append(float(h.getOptionValue("mip_heuristic_effort")[1]))
         return run_stage(h, *args, **kwargs)
 
     monkeypatch.setattr(solve_module, "_run_stage", recording_run_stage)
