@@ -105,3 +105,22 @@ def test_invalid_json_names_the_line(tmp_path: Path) -> None:
     path.write_text('{\n "format": \n}\n')
     with pytest.raises(ProblemFormatError, match="line 3"):
         load_problem(path)
+
+
+def test_a_file_that_is_not_utf8_text_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{"name": "Hôpital"}'.encode("latin-1"))
+    with pytest.raises(ProblemFormatError, match=r"latin1\.json: not UTF-8 text"):
+        load_problem(path)
+
+
+def test_a_dat_file_with_a_negative_cost_is_refused_naming_file_line_and_item(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "negative.dat"
+    # Two items, two periods; item 2 has a negative holding cost.
+    path.write_text("2 2\n1\n100\n1 1 1 1\n1 -1 1 1\n5 5\n5 5\n")
+    with pytest.raises(ProblemFormatError) as info:
+        load_problem(path)
+    assert "negative.dat" in str(info.value)
+    assert "line 5: the holding cost of item 2 must be >= 0" in str(info.value)
