@@ -12,20 +12,12 @@ import pytest
 
 from rempart.planning.check import check_plan
 from rempart.planning.plan import Allocation, LotUse, Plan, ProductionLot, Status
-from rempart.planning.problem import CENTRAL, PlanningProblem, PlanProduct, StockLot
+from rempart.planning.problem import CENTRAL, PlanningProblem, StockLot
 from rempart.planning.solve import SolveOptions, solve
-from tests.planning.tiny import tiny_problem
+from tests.planning.tiny import DEFAULT_PRODUCT, tiny_problem
 
-PRODUCT = PlanProduct(
-    code="P",
-    criticality=5,
-    line_hours_per_vial=0.1,
-    setup_hours=0.0,
-    vial_format="V5",
-    min_batch_vials=10.0,
-    setup_cost=100.0,
-    holding_cost_per_vial_period=1.0,
-)
+# A fast line (0.1 h per vial) with a minimum batch, so that lots can be made too small.
+PRODUCT = replace(DEFAULT_PRODUCT, line_hours_per_vial=0.1, min_batch_vials=10.0)
 LOTS = (
     StockLot("CENTRAL-P", "P", 6.0, CENTRAL, 0.0, 120.0),
     StockLot("H1-P", "P", 4.0, "H1", 0.0, 90.0),

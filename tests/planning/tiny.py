@@ -6,6 +6,17 @@ from collections.abc import Mapping
 
 from rempart.planning.problem import PlanHospital, PlanningProblem, PlanProduct, Regime, StockLot
 
+#: The product of `tiny_problem` unless one is given: 1 h per vial, no setup time.
+DEFAULT_PRODUCT = PlanProduct(
+    code="P",
+    criticality=5,
+    line_hours_per_vial=1.0,
+    setup_hours=0.0,
+    vial_format="V5",
+    setup_cost=100.0,
+    holding_cost_per_vial_period=1.0,
+)
+
 
 def tiny_problem(
     demand: Mapping[tuple[str, str], tuple[float, ...]],
@@ -16,15 +27,7 @@ def tiny_problem(
     allow_unmet: bool = True,
 ) -> PlanningProblem:
     """One product `P` (1 h per vial unless given), hospitals named in `demand`, one regime."""
-    product = product or PlanProduct(
-        code="P",
-        criticality=5,
-        line_hours_per_vial=1.0,
-        setup_hours=0.0,
-        vial_format="V5",
-        setup_cost=100.0,
-        holding_cost_per_vial_period=1.0,
-    )
+    product = product or DEFAULT_PRODUCT
     hospitals = sorted({h for h, _ in demand})
     return PlanningProblem(
         name="tiny",
