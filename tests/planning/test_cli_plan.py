@@ -11,6 +11,7 @@ from rempart.cli.main import app
 from rempart.planning.io import problem_to_dict
 
 from .test_formats import _problem
+from .tiny import tiny_problem
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -88,3 +89,21 @@ def test_solve_says_which_format_changes_prepare_the_next_period(tmp_path: Path)
     result = runner.invoke(app, ["plan", "solve", str(path), "--time-limit", "10"])
     assert result.exit_code == 0, result.output
     assert "1 vial format change(s) (1 after a period's lots, for the next period)" in result.output
+
+
+def test_solve_prints_each_stage_in_its_own_unit(tmp_path: Path) -> None:
+    # 4 vials for a demand of 8 split between two hospitals: each gets half.
+    problem = tiny_problem({("A", "P"): (0.0, 4.0), ("B", "P"): (0.0, 4.0)}, (4.0, 0.0))
+    path = tmp_path / "shortage.json"
+    path.write_text(json.dumps(problem_to_dict(problem)))
+    result = runner.invoke(app, ["plan", "solve", str(path), "--time-limit", "10"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1] == "  cost 104.00, bound 104.00, gap 0.00%"
+    assert lines[2].startswith(
+        "  stage fairness: optimal, minimum fill rate 50.00%, at most 50.00%, gap 0.00%, "
+    )
+    assert lines[3].startswith(
+        "  stage shortage: optimal, weighted unmet vials 20.00, bound 20.00, gap 0.00%, "
+    )
+    assert lines[4].startswith("  stage cost: optimal, cost 104.00, bound 104.00, gap 0.00%, ")

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from rempart.planning.plan import StageResult
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -55,11 +58,14 @@ def solve(
         typer.echo(json.dumps(out, ensure_ascii=False))
         return
     typer.echo(f"{plan.problem_name}: {plan.status.value} in {plan.seconds:.1f} s")
-    typer.echo(f"  objective {plan.objective}  bound {plan.bound}  gap {plan.gap}")
+    typer.echo(
+        f"  {'cost' if problem.allow_unmet_demand else 'objective'} {_number(plan.objective)}, "
+        f"bound {_number(plan.bound)}, gap {_percent(plan.gap)}"
+    )
     for stage in plan.stages:
         typer.echo(
-            f"  stage {stage.name}: {stage.status.value}, objective {stage.objective}, "
-            f"bound {stage.bound}, {stage.seconds:.1f} s of {stage.time_limit_s:.1f} s"
+            f"  stage {stage.name}: {stage.status.value}, {_stage_values(stage)}, "
+            f"gap {_percent(stage.gap)}, {stage.seconds:.1f} s of {stage.time_limit_s:.1f} s"
         )
     if plan.min_fill_rate is not None:
         typer.echo(f"  minimum fill rate {plan.min_fill_rate:.1%} (hospital x product)")
@@ -94,6 +100,25 @@ def solve(
         typer.echo(f"  ... {len(plan.lots) - 20} more lots (use --json)")
     for violation in plan.check_violations:
         typer.echo(f"  CHECK FAILED: {violation}")
+
+
+def _number(value: float | None) -> str:
+    return "none" if value is None else f"{value:,.2f}"
+
+
+def _percent(value: float | None, digits: int = 2) -> str:
+    return "none" if value is None else f"{value:.{digits}%}"
+
+
+def _stage_values(stage: StageResult) -> str:
+    """A stage's objective and bound in its own unit (fill rate, weighted vials, vials, cost)."""
+    if stage.name == "fairness":
+        return f"minimum fill rate {_percent(stage.objective)}, at most {_percent(stage.bound)}"
+    label = {
+        "shortage": "weighted unmet vials",
+        "expiry": "expired vials",
+    }.get(stage.name, "cost")
+    return f"{label} {_number(stage.objective)}, bound {_number(stage.bound)}"
 
 
 def vars_of(obj: object) -> dict[str, object]:
