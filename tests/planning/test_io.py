@@ -83,6 +83,19 @@ def test_deliveries_become_lots() -> None:
         (lambda d: d["regimes"][0].update(capacity_source=""), "$.regimes[0].capacity_source"),
         (lambda d: d.pop("periods"), "$"),
         (lambda d: d["deliveries"][0]["vials"].pop(), "$.deliveries[0].vials"),
+        (lambda d: d["demand"][1]["vials"].__setitem__(2, 1e300), "$.demand[1].vials[2]"),
+        (
+            lambda d: d["regimes"][0]["capacity_hours"].__setitem__(1, 2e9),
+            "$.regimes[0].capacity_hours[1]",
+        ),
+        (
+            lambda d: d.update(lots=[{"lot_id": "L1", "product": "P", "quantity_vials": 1e10}]),
+            "$.lots[0]",
+        ),
+        (
+            lambda d: d.update(lots=[{"lot_id": "L1", "product": "Q", "quantity_vials": 10}]),
+            "$.lots[0]",
+        ),
     ],
 )
 def test_errors_name_the_json_path(mutate: Any, path: str) -> None:
@@ -91,6 +104,13 @@ def test_errors_name_the_json_path(mutate: Any, path: str) -> None:
     with pytest.raises(ProblemFormatError) as info:
         problem_from_dict(document)
     assert info.value.path == path
+
+
+def test_a_huge_number_is_refused_with_its_value() -> None:
+    document = small_document()
+    document["demand"][1]["vials"][2] = 1e300
+    with pytest.raises(ProblemFormatError, match=r"demand must be at most 1e\+09, got 1e\+300"):
+        problem_from_dict(document)
 
 
 def test_unknown_product_error_names_product_and_hospital() -> None:

@@ -56,6 +56,15 @@ def _path_of(error: PlanningProblemError, data: dict[str, Any]) -> str:
             if row.get("hospital") == error.hospital and row.get("product") == error.product:
                 suffix = f".vials[{error.period}]" if error.period is not None else ""
                 return f"$.demand[{i}]{suffix}"
+    if error.field:
+        # A stock lot's errors name its lot_id, a regime's its name, as the field.
+        for i, row in enumerate(data.get("lots", [])):
+            if row.get("lot_id") == error.field:
+                return f"$.lots[{i}]"
+        for i, row in enumerate(data.get("regimes", [])):
+            if row.get("name") == error.field:
+                suffix = f".capacity_hours[{error.period}]" if error.period is not None else ""
+                return f"$.regimes[{i}]{suffix}"
     if error.product:
         for i, row in enumerate(data.get("products", [])):
             if row.get("code") == error.product:

@@ -50,9 +50,19 @@ class PlanningProblemError(ValueError):
         super().__init__(f"{message} ({', '.join(where)})" if where else message)
 
 
+#: The largest quantity, duration or cost a problem may hold. A billion vials, hours or euros
+#: is far beyond any real figure; larger numbers are typing errors, and they would reach HiGHS
+#: (which treats 1e20 as infinite and loses precision well before that) as nonsense.
+MAX_VALUE = 1e9
+
+
 def _finite_non_negative(value: float, what: str, **where: str | int | None) -> None:
     if not math.isfinite(value) or value < 0:
         raise PlanningProblemError(f"{what} must be a finite number >= 0, got {value}", **where)  # type: ignore[arg-type]
+    if value > MAX_VALUE:
+        raise PlanningProblemError(
+            f"{what} must be at most {MAX_VALUE:.0e}, got {value:g}", **where
+        )  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +185,9 @@ class Regime:
                 field="capacity_source",
             )
         for t, hours in enumerate(self.capacity_hours):
-            _finite_non_negative(hours, f"regime {self.name} capacity_hours", period=t)
+            _finite_non_negative(
+                hours, f"regime {self.name} capacity_hours", field=self.name, period=t
+            )
         _finite_non_negative(self.cost_per_period, "cost_per_period", field=self.name)
         _finite_non_negative(self.switch_on_cost, "switch_on_cost", field=self.name)
         if self.min_duration_periods < 1:
