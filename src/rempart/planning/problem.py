@@ -56,13 +56,24 @@ class PlanningProblemError(ValueError):
 MAX_VALUE = 1e9
 
 
-def _finite_non_negative(value: float, what: str, **where: str | int | None) -> None:
+def _finite_non_negative(
+    value: float,
+    what: str,
+    *,
+    field: str | None = None,
+    product: str | None = None,
+    hospital: str | None = None,
+    period: int | None = None,
+) -> None:
     if not math.isfinite(value) or value < 0:
-        raise PlanningProblemError(f"{what} must be a finite number >= 0, got {value}", **where)  # type: ignore[arg-type]
-    if value > MAX_VALUE:
-        raise PlanningProblemError(
-            f"{what} must be at most {MAX_VALUE:.0e}, got {value:g}", **where
-        )  # type: ignore[arg-type]
+        problem = f"must be a finite number >= 0, got {value}"
+    elif value > MAX_VALUE:
+        problem = f"must be at most {MAX_VALUE:.0e}, got {value:g}"
+    else:
+        return
+    raise PlanningProblemError(
+        f"{what} {problem}", field=field, product=product, hospital=hospital, period=period
+    )
 
 
 @dataclass(frozen=True, slots=True)
