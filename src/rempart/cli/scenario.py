@@ -60,6 +60,7 @@ def run_scenario(
     from rich.console import Console
     from rich.table import Table
 
+    from rempart.planning.problem import PlanningProblemError
     from rempart.planning.replay import run
     from rempart.planning.scenario import ScenarioError, load_scenario
 
@@ -71,20 +72,24 @@ def run_scenario(
     except ScenarioError as exc:
         _fail(str(exc))
     console = Console(stderr=True)
-    if console.is_terminal:
-        from rich.progress import Progress
+    try:
+        if console.is_terminal:
+            from rich.progress import Progress
 
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task(f"replaying {loaded.name}", total=prepared.days)
-            result = run(
-                loaded,
-                seed,
-                quick=quick,
-                days=days,
-                progress=lambda day, _n: progress.update(task, completed=day),
-            )
-    else:
-        result = run(loaded, seed, quick=quick, days=days)
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task(f"replaying {loaded.name}", total=prepared.days)
+                result = run(
+                    loaded,
+                    seed,
+                    quick=quick,
+                    days=days,
+                    progress=lambda day, _n: progress.update(task, completed=day),
+                )
+        else:
+            result = run(loaded, seed, quick=quick, days=days)
+    except PlanningProblemError as exc:
+        # Figures each within range can still multiply into a daily problem planning refuses.
+        _fail(f"{scenario}: the scenario's figures give a planning problem rempart refuses: {exc}")
     line, base = result.with_line, result.baseline
     table = Table(
         title=(

@@ -20,6 +20,7 @@ from typing import Any
 
 from rempart.domain.catalog import demo_products
 from rempart.domain.region import HAUTS_DE_FRANCE
+from rempart.planning.problem import MAX_VALUE
 
 FORMAT = "rempart-scenario/1"
 REGIONS = {"hauts-de-france": HAUTS_DE_FRANCE}
@@ -230,8 +231,11 @@ class _Reader:
         if value < minimum or (exclusive and value == minimum):
             relation = ">" if exclusive else ">="
             raise self.fail(where, f"must be {relation} {minimum:g}, got {value:g}")
-        if maximum is not None and value > maximum:
-            raise self.fail(where, f"must be <= {maximum:g}, got {value:g}")
+        # Without a stated maximum, the planning problem's own limit: larger figures are typing
+        # errors, and the daily problems built from them would be refused mid-replay.
+        limit = MAX_VALUE if maximum is None else maximum
+        if value > limit:
+            raise self.fail(where, f"must be <= {limit:g}, got {value:g}")
         return float(value)
 
     def day(self, value: Any, where: str) -> date:
