@@ -113,3 +113,19 @@ def test_syntax_errors_missing_offsets_and_unknown_names_are_named() -> None:
         load_scenario("no-such-day")
     with pytest.raises(ScenarioError, match=r"\(file\)"):
         load_scenario(Path("/nonexistent/dir/s.toml"))
+
+
+@pytest.mark.parametrize(
+    ("head", "key", "problem"),
+    [
+        ("hours = nan", "scenario.hours", "finite number greater than 0"),
+        ("hours = inf", "scenario.hours", "finite number greater than 0"),
+        ("hours = 1e12", "scenario.hours", "at most 8784 (a year)"),
+        ("hours = 2.0\nseed = -5", "scenario.seed", "between 0 and"),
+    ],
+)
+def test_run_length_and_seed_out_of_range_are_refused(head: str, key: str, problem: str) -> None:
+    with pytest.raises(ScenarioError) as refused:
+        parse_scenario(GOOD.replace("hours = 2.0", head), source="z.toml")
+    assert refused.value.key == key
+    assert problem in str(refused.value)

@@ -8,6 +8,7 @@ exits with status 2, never a stack trace.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,20 @@ SCENARIO_HELP = "A packaged scenario (normal-day, crisis-24h, no-faults-1h) or a
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"rempart twin: {message}", err=True)
     return typer.Exit(code=2)
+
+
+def _check_hours(hours: float | None) -> None:
+    from rempart.twin.scenario import hours_problem
+
+    if hours is not None and (problem := hours_problem(hours)) is not None:
+        raise _fail(f"--hours {problem}")
+
+
+def _check_seed(option: str, seed: int | None) -> None:
+    from rempart.twin.scenario import seed_problem
+
+    if seed is not None and (problem := seed_problem(seed)) is not None:
+        raise _fail(f"{option} {problem}")
 
 
 def _load(scenario: str) -> Any:
@@ -49,8 +64,8 @@ def run(
     from rempart.twin.runner import run_scenario
 
     chosen = _load(scenario)
-    if hours is not None and hours <= 0:
-        raise _fail("--hours must be greater than 0")
+    _check_hours(hours)
+    _check_seed("--seed", seed)
     result = run_scenario(chosen, seed=seed, hours=hours)
     if journal is not None:
         try:
@@ -104,8 +119,9 @@ def montecarlo(
         raise _fail("--runs must be at least 1")
     if workers < 0:
         raise _fail("--workers must not be negative")
-    if hours is not None and hours <= 0:
-        raise _fail("--hours must be greater than 0")
+    _check_hours(hours)
+    _check_seed("--first-seed", first_seed)
+    _check_seed("--first-seed", first_seed + runs - 1)
     show_progress = sys.stderr.isatty() and not as_json
     if show_progress:
         from rich.progress import Progress
@@ -173,8 +189,9 @@ def serve(
     """Serve the twin over OPC UA until SIGTERM or Ctrl-C. It starts Idle in Production."""
     if not 0 < port < 65_536:
         raise _fail("--port must be between 1 and 65535")
-    if speed <= 0:
-        raise _fail("--speed must be greater than 0")
+    if not (math.isfinite(speed) and speed > 0):
+        raise _fail("--speed must be a finite number greater than 0")
+    _check_seed("--seed", seed)
     chosen = _load(scenario)
     if start == "now":
         started = datetime.now(UTC).replace(microsecond=0)

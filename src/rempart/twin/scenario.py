@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 import tomllib
 import typing
 from dataclasses import dataclass
@@ -27,6 +28,29 @@ from rempart.twin.shifts import Shift
 
 _TOP_LEVEL = ("scenario", "line", "shifts", "operator", "batches")
 _SCENARIO_KEYS = ("name", "description", "start", "hours", "seed", "batch_prefix")
+
+
+#: The longest simulated run: a leap year. Longer runs are typing errors (a run of 1e12 hours
+#: overflowed the calendar), and a year already takes minutes of wall time.
+MAX_HOURS = 24 * 366
+#: Seeds are non-negative (numpy's generators refuse others) and fit a signed 64-bit integer.
+MAX_SEED = 2**63 - 1
+
+
+def hours_problem(hours: float) -> str | None:
+    """Why `hours` cannot be a run's length, or None when it can."""
+    if not math.isfinite(hours) or hours <= 0:
+        return "must be a finite number greater than 0"
+    if hours > MAX_HOURS:
+        return f"must be at most {MAX_HOURS} (a year)"
+    return None
+
+
+def seed_problem(seed: int) -> str | None:
+    """Why `seed` cannot seed a run, or None when it can."""
+    if not 0 <= seed <= MAX_SEED:
+        return f"must be between 0 and {MAX_SEED}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +108,11 @@ def parse_scenario(text: str, *, source: str) -> Scenario:
             source, "scenario.start", "a date-time with its offset, e.g. 2026-01-05T00:00:00Z"
         )
     hours = float(_typed(head, "hours", float, "scenario.", source))
-    if hours <= 0:
-        raise ScenarioError(source, "scenario.hours", "must be greater than 0")
+    if (problem := hours_problem(hours)) is not None:
+        raise ScenarioError(source, "scenario.hours", problem)
+    seed = int(_typed(head, "seed", int, "scenario.", source, default=1))
+    if (problem := seed_problem(seed)) is not None:
+        raise ScenarioError(source, "scenario.seed", problem)
     line = _override(LineParams(), _table(doc, "line", source, required=False), "line", source)
     operator = _table(doc, "operator", source, required=False)
     _only(operator, ("repeat",), "operator.", source)
@@ -100,7 +127,7 @@ def parse_scenario(text: str, *, source: str) -> Scenario:
         source=source,
         start=start,
         hours=hours,
-        seed=int(_typed(head, "seed", int, "scenario.", source, default=1)),
+        seed=seed,
         line=line,
         shifts=_shifts(doc.get("shifts", []), source),
         plan=plan,
