@@ -164,16 +164,20 @@ def import_files(
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_MAX_EVERY_S = 31 * 86400
 
 
 def parse_every(raw: str) -> float:
-    """`30m`, `6h`, `1d`, `90s` as seconds; at least one minute. ValueError naming the input."""
+    """`30m`, `6h`, `1d`, `90s` as seconds; one minute to 31 days. ValueError naming the input."""
     match = _DURATION.match(raw.lower())
     if match is None:
         raise ValueError(f"--every: expected a duration like 30m, 6h or 1d, got {raw!r}")
     seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if seconds < 60:
         raise ValueError(f"--every: at least 1 minute between checks, got {raw!r}")
+    if seconds > _MAX_EVERY_S:
+        # A watch checked less than monthly is no watch; much longer waits overflow the clock.
+        raise ValueError(f"--every: at most 31 days between checks, got {raw!r}")
     return seconds
 
 

@@ -20,7 +20,13 @@ def test_durations() -> None:
     assert parse_every("30m") == 1800
     assert parse_every("1d") == 86400
     assert parse_every(" 90s ") == 90
-    for bad, why in (("6 hours", "expected a duration"), ("10s", "at least 1 minute")):
+    assert parse_every("31d") == 31 * 86400
+    for bad, why in (
+        ("6 hours", "expected a duration"),
+        ("10s", "at least 1 minute"),
+        ("32d", "at most 31 days"),
+        ("9999999999d", "at most 31 days"),
+    ):
         with pytest.raises(ValueError, match=why):
             parse_every(bad)
 
