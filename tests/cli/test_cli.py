@@ -48,3 +48,10 @@ def test_commands_outside_mes_never_load_django() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok")
+
+
+def test_mes_serve_refuses_a_port_out_of_range_before_starting() -> None:
+    result = runner.invoke(app, ["mes", "serve", "--port", "99999"])
+    assert result.exit_code == 2
+    assert "--port must be between 1 and 65535" in result.output
+    assert "Traceback" not in result.output

@@ -35,6 +35,10 @@ def serve(
     """Serve the web application (Django's threaded server; in production use uvicorn)."""
     from rempart.config import load_config
 
+    if not 0 <= port <= 65_535:
+        typer.echo("rempart: --port must be between 1 and 65535 (0: REMPART_WEB_PORT)", err=True)
+        raise typer.Exit(code=2)
+
     config = load_config()
     django_setup()
     from django.core.management import call_command
