@@ -107,3 +107,12 @@ def test_solve_prints_each_stage_in_its_own_unit(tmp_path: Path) -> None:
         "  stage shortage: optimal, weighted unmet vials 20.00, bound 20.00, gap 0.00%, "
     )
     assert lines[4].startswith("  stage cost: optimal, cost 104.00, bound 104.00, gap 0.00%, ")
+
+
+def test_bench_refuses_a_time_limit_that_is_not_a_number_without_traceback() -> None:
+    result = runner.invoke(
+        app, ["plan", "bench", str(DATA / "synthetic17.DAT"), "--time-limit", "nan"]
+    )
+    assert result.exit_code == 2
+    assert "time_limit_s must be a finite number > 0, got nan" in result.output
+    assert "Traceback" not in result.output

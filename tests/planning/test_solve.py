@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,11 @@ def test_solve_options_are_validated() -> None:
         SolveOptions(threads=0)
     with pytest.raises(ValueError, match="time_limit_s"):
         SolveOptions(time_limit_s=0)
+    for limit in (math.inf, math.nan):
+        with pytest.raises(ValueError, match="time_limit_s must be a finite number > 0"):
+            SolveOptions(time_limit_s=limit)
+    with pytest.raises(ValueError, match="threads must be between 1 and 256, got 100000"):
+        SolveOptions(threads=100_000)
 
 
 def test_a_capacity_figure_in_vials_converts_to_line_hours() -> None:

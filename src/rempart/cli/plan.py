@@ -154,6 +154,10 @@ def bench(
             files.append(path)
     if not files:
         _fail("no .dat or .json file found")
+    try:
+        options = SolveOptions(time_limit_s=time_limit, threads=1)
+    except ValueError as exc:
+        _fail(str(exc))
     rows = []
     with Progress(transient=True) as progress:
         task = progress.add_task("solving", total=len(files))
@@ -163,7 +167,7 @@ def bench(
                 problem = load_problem(path)
             except ProblemFormatError as exc:
                 _fail(str(exc))
-            plan = run_solve(problem, SolveOptions(time_limit_s=time_limit, threads=1))
+            plan = run_solve(problem, options)
             rows.append({"file": str(path), **plan.summary()})
             progress.advance(task)
     table = Table("file", "status", "objective", "bound", "gap", "seconds")

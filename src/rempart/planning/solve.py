@@ -78,6 +78,9 @@ EAGER_SETUP_BOUNDS_MAX = 200
 LOT_SIZING_EAGER_SETUP_BOUNDS_MAX = 2500
 #: Share of a stage's time that the cut loop may use.
 CUT_TIME_SHARE = 0.3
+#: The most HiGHS threads a solve may ask for: HiGHS starts every one of them (100,000 hung
+#: the process), and planning gains little beyond a few.
+MAX_THREADS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +100,10 @@ class SolveOptions:
     improve: bool = True
 
     def __post_init__(self) -> None:
-        if not self.time_limit_s > 0:
-            raise ValueError(f"time_limit_s must be > 0, got {self.time_limit_s}")
-        if self.threads < 1:
-            raise ValueError(f"threads must be >= 1, got {self.threads}")
+        if not (math.isfinite(self.time_limit_s) and self.time_limit_s > 0):
+            raise ValueError(f"time_limit_s must be a finite number > 0, got {self.time_limit_s}")
+        if not 1 <= self.threads <= MAX_THREADS:
+            raise ValueError(f"threads must be between 1 and {MAX_THREADS}, got {self.threads}")
         if self.setup_bounds not in ("auto", "all", "lazy"):
             raise ValueError(f"setup_bounds must be auto, all or lazy, got {self.setup_bounds!r}")
         if not 0 <= self.mip_rel_gap < 1:

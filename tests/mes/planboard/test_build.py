@@ -159,6 +159,10 @@ def test_bad_input_is_named(world: World) -> None:
         small_parameters(days=0)
     assert refused.value.field == "days"
 
+    with pytest.raises(Refused) as refused:
+        small_parameters(setup_cost=1e300)
+    assert (refused.value.field, refused.value.message) == ("setup_cost", "must be at most 1e+09")
+
 
 def test_the_line_starts_in_the_format_of_the_batch_it_last_ran(demand: World) -> None:
     world = demand

@@ -45,6 +45,7 @@ from rempart.mes.supply.services import current_supply
 from rempart.planning.io import problem_to_dict
 from rempart.planning.problem import (
     CENTRAL,
+    MAX_VALUE,
     PlanHospital,
     PlanningProblem,
     PlanningProblemError,
@@ -127,6 +128,8 @@ class BoardParameters:
         for name, value, low in checks:
             if not math.isfinite(value) or value < low:
                 raise Refused(f"must be a number of at least {low:g}", field=name)
+            if value > MAX_VALUE:
+                raise Refused(f"must be at most {MAX_VALUE:.0e}", field=name)
         if self.time_limit_s > 600:
             raise Refused("at most 600 s", field="time_limit_s")
         if not 0 <= self.tension_share <= 1:
