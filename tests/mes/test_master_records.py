@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyotp
 from django.test import Client
 
@@ -151,6 +153,32 @@ def test_openapi_and_offline_docs(pharmacist: Persona) -> None:
     assert "/api/master-records/{pk}/approve" in paths
     docs = pharmacist.client.get("/api/docs").content.decode()
     assert "cdn." not in docs
+
+
+def _body_fields(document: dict[str, Any], path: str) -> set[str]:
+    body = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+    name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+    return set(document["components"]["schemas"][name]["properties"])
+
+
+def test_openapi_gives_each_endpoint_its_own_request_body(world: World) -> None:
+    # django-ninja names components after the class: two request schemas with one name made
+    # the document describe /api/batches with the body of /api/orders.
+    from ninja import Schema
+
+    def subclasses(cls: type) -> set[type]:
+        found = set(cls.__subclasses__())
+        return found.union(*(subclasses(c) for c in found)) if found else found
+
+    document = Client().get("/api/openapi.json").json()  # imports every API module
+    ours = [c for c in subclasses(Schema) if c.__module__.startswith("rempart.")]
+    names = [c.__name__ for c in ours]
+    assert len(names) > 50
+    assert sorted({n for n in names if names.count(n) > 1}) == []
+    assert "batch_number" in _body_fields(document, "/api/batches")
+    assert "lines" in _body_fields(document, "/api/orders")
+    assert _body_fields(document, "/api/labels/scan") == {"text"}
+    assert _body_fields(document, "/api/dispatches/{number}/scans") == {"code"}
 
 
 def test_page_errors_are_pages_not_traces(pharmacist: Persona) -> None:

@@ -121,7 +121,7 @@ def batch(request: HttpRequest, number: str) -> dict[str, Any]:
     return _summary(_batch(number))
 
 
-class OrderIn(Schema):
+class BatchOrderIn(Schema):
     batch_number: str
     master_record_id: int
     quantity_vials: int
@@ -129,17 +129,17 @@ class OrderIn(Schema):
     line_id: str = "LINE-1"
 
 
-class SignIn(Schema):
+class BatchSignIn(Schema):
     meaning: str
     password: str
     totp_code: str
 
 
-class ClearanceIn(SignIn):
+class ClearanceIn(BatchSignIn):
     checks: str = ""
 
 
-class PreparationIn(SignIn):
+class PreparationIn(BatchSignIn):
     item_code: str = ""
     lot_number: str = ""
     expiry: date | None = None
@@ -192,7 +192,7 @@ class DeviationIn(Schema):
     batch_numbers: list[str]
 
 
-class CloseIn(Schema):
+class DeviationCloseIn(Schema):
     investigation: str
     capa_reference: str = ""
     password: str
@@ -222,7 +222,7 @@ class GapOut(Schema):
 
 
 @router.post("/batches", response={201: BatchOut})
-def order(request: HttpRequest, payload: OrderIn) -> Status[dict[str, Any]]:
+def order(request: HttpRequest, payload: BatchOrderIn) -> Status[dict[str, Any]]:
     record = MasterRecord.objects.select_related("product").filter(pk=payload.master_record_id)
     found = record.first()
     if found is None:
@@ -436,7 +436,7 @@ def new_deviation(request: HttpRequest, payload: DeviationIn) -> Status[dict[str
 
 
 @router.post("/deviations/{pk}/close", response=DeviationOut)
-def close(request: HttpRequest, pk: int, payload: CloseIn) -> dict[str, Any]:
+def close(request: HttpRequest, pk: int, payload: DeviationCloseIn) -> dict[str, Any]:
     found = Deviation.objects.filter(pk=pk).first()
     if found is None:
         raise NotFound(f"no deviation {pk}", field="pk")

@@ -79,7 +79,7 @@ class DraftUpdateIn(Schema):
     reason: str
 
 
-class SignIn(Schema):
+class MasterRecordSignIn(Schema):
     password: str
     totp_code: str
     meaning: str = "approved"
@@ -217,7 +217,7 @@ def send_back(request: HttpRequest, pk: int, payload: SendBackIn) -> MasterRecor
 
 
 @router.post("/master-records/{pk}/approve", response=MasterRecordOut)
-def approve(request: HttpRequest, pk: int, payload: SignIn) -> MasterRecordOut:
+def approve(request: HttpRequest, pk: int, payload: MasterRecordSignIn) -> MasterRecordOut:
     """E-sign the approval: the signer is the logged-in person, never a parameter."""
     user = require(_user(request), Action.APPROVE_MASTER_RECORD)
     master_records.approve(

@@ -48,7 +48,7 @@ class CountIn(Schema):
     reason: str = ""
 
 
-class ScanIn(Schema):
+class LabelScanIn(Schema):
     text: str
 
 
@@ -154,7 +154,7 @@ def history(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @router.post("/labels/scan", response=IdentityOut)
-def scan(request: HttpRequest, payload: ScanIn) -> dict[str, Any]:
+def scan(request: HttpRequest, payload: LabelScanIn) -> dict[str, Any]:
     """Parse a scanned or typed vial code (GS separators, "]d2", or "(01)…(17)…(10)…(21)…")."""
     _user(request, Action.VIEW_STOCK)
     found = identity.parse_scan(payload.text)

@@ -30,7 +30,7 @@ class LimitSetIn(Schema):
     rationale: str = ""
 
 
-class SignIn(Schema):
+class LimitSetSignIn(Schema):
     password: str
     totp_code: str
     meaning: str = "approved"
@@ -92,7 +92,7 @@ def make_router() -> Router:
         return Status(201, limit_set_json(row))
 
     @router.post("/em/limit-sets/{version}/approve")
-    def approve(request: HttpRequest, version: str, payload: SignIn) -> dict[str, Any]:
+    def approve(request: HttpRequest, version: str, payload: LimitSetSignIn) -> dict[str, Any]:
         row = ParticleLimitSet.objects.filter(version=version).first()
         if row is None:
             raise NotFound(f"no limit set {version}", field="version")

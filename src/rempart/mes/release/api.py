@@ -35,7 +35,7 @@ class CockpitOut(Schema):
     exceptions: list[ExceptionOut]
 
 
-class SignIn(Schema):
+class ReleaseSignIn(Schema):
     password: str
     totp_code: str
     comment: str = ""
@@ -91,7 +91,7 @@ def cockpit(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/release/batches/{number}/review", response={201: dict[str, str]})
-def review(request: HttpRequest, number: str, payload: SignIn) -> Status[Any]:
+def review(request: HttpRequest, number: str, payload: ReleaseSignIn) -> Status[Any]:
     user = _user(request, Action.REVIEW_BATCH_AUDIT_TRAIL)
     done = services.review_audit_trail(
         user,
@@ -114,7 +114,7 @@ def _decision(number: str, decision: Any) -> dict[str, Any]:
 
 
 @router.post("/release/batches/{number}/release", response={201: DecisionOut})
-def release(request: HttpRequest, number: str, payload: SignIn) -> Status[Any]:
+def release(request: HttpRequest, number: str, payload: ReleaseSignIn) -> Status[Any]:
     user = _user(request, Action.RELEASE_BATCH)
     decision = services.release_batch(
         user,
@@ -205,7 +205,7 @@ def record_filter_test(request: HttpRequest, number: str, payload: FilterTestIn)
     "/release/batches/{number}/filter-tests/{test_id}/verify", response={200: FilterTestOut}
 )
 def verify_filter_test(
-    request: HttpRequest, number: str, test_id: int, payload: SignIn
+    request: HttpRequest, number: str, test_id: int, payload: ReleaseSignIn
 ) -> Status[Any]:
     """A second person verifies the test (signature "verified")."""
     user = _user(request, Action.RUN_BATCH)

@@ -32,13 +32,13 @@ class LineSchema(Schema):
     quantity: int
 
 
-class OrderIn(Schema):
+class HospitalOrderIn(Schema):
     lines: list[LineSchema]
     urgent: bool = False
     note: str = ""
 
 
-class ScanIn(Schema):
+class DispatchScanIn(Schema):
     code: str = Field(description="the DataMatrix content, or its (01)(17)(10)(21) text")
 
 
@@ -58,7 +58,7 @@ class AckIn(Schema):
     explanation: str = ""
 
 
-class CloseIn(Schema):
+class RecallCloseIn(Schema):
     password: str
     totp_code: str
     explanations: dict[str, str] = Field(default_factory=dict, description="by hospital code")
@@ -148,7 +148,7 @@ def list_orders(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/orders", response={201: dict[str, Any]})
-def place(request: HttpRequest, payload: OrderIn) -> Status[dict[str, Any]]:
+def place(request: HttpRequest, payload: HospitalOrderIn) -> Status[dict[str, Any]]:
     user = _user(request, Action.PLACE_ORDER)
     order = services.place_order(
         user,
@@ -206,7 +206,7 @@ def ship(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @router.post("/dispatches/{number}/scans", response={201: dict[str, Any]})
-def scan(request: HttpRequest, number: str, payload: ScanIn) -> Status[dict[str, Any]]:
+def scan(request: HttpRequest, number: str, payload: DispatchScanIn) -> Status[dict[str, Any]]:
     """Check one vial against the dispatch. 201 with its outcome (ok or flagged); an
     unreadable code is 400 and records nothing."""
     user = _user(request, Action.RECEIVE_DELIVERY)
@@ -316,7 +316,7 @@ def acknowledge(request: HttpRequest, lot: str, payload: AckIn) -> dict[str, Any
 
 
 @router.post("/recalls/{lot}/close")
-def close(request: HttpRequest, lot: str, payload: CloseIn) -> dict[str, Any]:
+def close(request: HttpRequest, lot: str, payload: RecallCloseIn) -> dict[str, Any]:
     user = _user(request, Action.RECALL_LOT)
     found = _recall_of(user, lot)
     by_code = {n.hospital.code: n.pk for n in found.notices.select_related("hospital")}
