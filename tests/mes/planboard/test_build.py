@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -158,6 +158,11 @@ def test_bad_input_is_named(world: World) -> None:
     with pytest.raises(Refused) as refused:
         small_parameters(days=0)
     assert refused.value.field == "days"
+
+    for start in (date(9999, 12, 31), date(1, 1, 1)):
+        with pytest.raises(Refused) as refused:
+            small_parameters(start=start)
+        assert refused.value.field == "start"
 
     with pytest.raises(Refused) as refused:
         small_parameters(setup_cost=1e300)

@@ -81,6 +81,11 @@ USABLE_LOT_STATUSES = frozenset({LotStatus.RELEASED, LotStatus.QUARANTINE})
 NO_DELIVERY = frozenset({SupplyStatus.RUPTURE, SupplyStatus.DISCONTINUED})
 
 
+#: The range of plan start dates: records begin after 2000, and a plan beyond 2999 is a typo.
+EARLIEST_START = date(2000, 1, 1)
+LATEST_START = date(2999, 12, 31)
+
+
 @dataclass(frozen=True, slots=True)
 class BoardParameters:
     """The planner's figures (the form, or the API body). Capacities are vials per day."""
@@ -110,6 +115,12 @@ class BoardParameters:
     def __post_init__(self) -> None:
         if not 1 <= self.days <= 120:
             raise Refused("plan 1 to 120 days", field="days")
+        if not EARLIEST_START <= self.start <= LATEST_START:
+            # 9999-12-31 overflowed the calendar while the demand was read (an error 500).
+            raise Refused(
+                f"a date from {EARLIEST_START.isoformat()} to {LATEST_START.isoformat()}",
+                field="start",
+            )
         checks: list[tuple[str, float, float]] = [
             ("normal_vials_per_day", self.normal_vials_per_day, 0.0),
             ("run_rate_vials_per_hour", self.run_rate_vials_per_hour, 1e-9),
