@@ -83,6 +83,10 @@ def test_coverage_lists_are_cleaned() -> None:
         (date(2026, 2, 1), 5000, Decimal("8"), "performed_on"),
         (date(2026, 1, 1), 0, Decimal("8"), "max_batch_vials"),
         (date(2026, 1, 1), 5000, Decimal("0"), "max_duration_h"),
+        (date(2026, 1, 1), 10**30, Decimal("8"), "max_batch_vials"),
+        (date(2026, 1, 1), 5000, Decimal("NaN"), "max_duration_h"),
+        (date(2026, 1, 1), 5000, Decimal("Infinity"), "max_duration_h"),
+        (date(2026, 1, 1), 5000, Decimal("1000"), "max_duration_h"),
     ],
 )
 def test_media_fill_facts_are_checked(on: date, vials: int, hours: Decimal, field: str) -> None:
@@ -90,3 +94,4 @@ def test_media_fill_facts_are_checked(on: date, vials: int, hours: Decimal, fiel
         check_media_fill(on, date(2026, 1, 15), vials, hours)
     assert caught.value.field == field
     check_media_fill(date(2026, 1, 15), date(2026, 1, 15), 1, Decimal("0.5"))
+    check_media_fill(date(2026, 1, 15), date(2026, 1, 15), 1_000_000, Decimal("999.99"))

@@ -47,6 +47,12 @@ def parse_covered(text: str | Iterable[str]) -> list[str]:
     return names
 
 
+#: What one media fill can claim to cover: a month of 24/7 filling at 600 vials an hour is
+#: about 430,000 vials; the record keeps hours with two decimals below 1,000.
+MEDIA_FILL_MAX_VIALS = 1_000_000
+MEDIA_FILL_MAX_HOURS = Decimal("999.99")
+
+
 def check_media_fill(
     performed_on: date, today: date, max_batch_vials: int, max_duration_h: Decimal
 ) -> None:
@@ -55,8 +61,15 @@ def check_media_fill(
                            field="performed_on")  # fmt: skip
     if max_batch_vials <= 0:
         raise InvalidValue("the batch size covered must be positive", field="max_batch_vials")
-    if max_duration_h <= 0:
-        raise InvalidValue("the duration covered must be positive", field="max_duration_h")
+    if max_batch_vials > MEDIA_FILL_MAX_VIALS:
+        raise InvalidValue(f"the batch size covered is at most {MEDIA_FILL_MAX_VIALS:,} vials",
+                           field="max_batch_vials")  # fmt: skip
+    if not max_duration_h.is_finite() or max_duration_h <= 0:
+        raise InvalidValue("the duration covered must be a positive number of hours",
+                           field="max_duration_h")  # fmt: skip
+    if max_duration_h > MEDIA_FILL_MAX_HOURS:
+        raise InvalidValue(f"the duration covered is at most {MEDIA_FILL_MAX_HOURS} hours",
+                           field="max_duration_h")  # fmt: skip
 
 
 def is_covered(covered: Iterable[str], intervention_type: str, name: str) -> bool:

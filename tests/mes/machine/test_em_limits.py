@@ -200,6 +200,9 @@ def test_without_any_media_fill_every_intervention_opens_a_deviation(world: Worl
         ({"max_batch_vials": "0"}, "max_batch_vials"),
         ({"max_duration_h": "x"}, "max_duration_h"),
         ({"max_duration_h": "0"}, "max_duration_h"),
+        ({"max_duration_h": "nan"}, "max_duration_h"),
+        ({"max_duration_h": "1e300"}, "max_duration_h"),
+        ({"max_batch_vials": str(10**30)}, "max_batch_vials"),
     ],
 )
 def test_a_bad_media_fill_is_refused_naming_the_field(

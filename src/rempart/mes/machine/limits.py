@@ -39,14 +39,20 @@ from rempart.mes.signatures.services import check_signer_may_sign, write_signatu
 ANNEX1 = annex1_grade_a_limits()
 
 
-def _int(values: dict[str, Any], name: str) -> int:
+#: The largest whole number a record's integer columns hold (PostgreSQL `integer`).
+_INT_MAX = 2_147_483_647
+
+
+def _int(values: dict[str, Any], name: str, unit: str = "particles per m³") -> int:
     raw = values.get(name)
     try:
         number = int(str(raw).strip())
     except (TypeError, ValueError):
-        raise Refused(f"{name} must be a whole number of particles per m³", field=name) from None
+        raise Refused(f"{name} must be a whole number of {unit}", field=name) from None
     if number < 0:
         raise Refused(f"{name} cannot be negative", field=name)
+    if number > _INT_MAX:
+        raise Refused(f"{name} must be at most {_INT_MAX:,} {unit}", field=name)
     return number
 
 
@@ -181,7 +187,7 @@ def record_media_fill(user: User, values: dict[str, Any], request_id: str = "") 
         performed_on = date.fromisoformat(str(values.get("performed_on", "")).strip())
     except ValueError:
         raise Refused("performed_on must be a date (YYYY-MM-DD)", field="performed_on") from None
-    max_vials = _int(values, "max_batch_vials")
+    max_vials = _int(values, "max_batch_vials", "vials")
     try:
         max_hours = Decimal(str(values.get("max_duration_h", "")).strip())
     except InvalidOperation:
