@@ -76,6 +76,16 @@ def _check_text(value: str, field: str, max_length: int) -> str:
     return value
 
 
+#: The longest lot number AI (10) holds.
+LOT_MAX_LENGTH = 20
+
+
+def check_lot(value: str, field: str = "lot") -> str:
+    """`value` if it can be a GS1 lot, AI (10): 1-20 characters of set 82, no parentheses.
+    A batch's number becomes its lot's number, so a batch number must pass this too."""
+    return _check_text(value, field, LOT_MAX_LENGTH)
+
+
 @dataclass(frozen=True, slots=True)
 class VialIdentity:
     """What one vial's DataMatrix carries."""
@@ -87,7 +97,7 @@ class VialIdentity:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "gtin", validate_gtin14(self.gtin))
-        _check_text(self.lot, "lot", 20)
+        check_lot(self.lot)
         _check_text(self.serial, "serial", 20)
         format_expiry(self.expiry)
 

@@ -63,6 +63,47 @@ def test_an_order_outside_the_envelope_is_refused_naming_the_field(
     assert not Batch.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("number", "why"),
+    [
+        ("", "must not be empty"),
+        ("B-" + "9" * 19, "at most 20 characters"),
+        ("B\x00\x00", "outside GS1 set 82"),
+        ("LOT 7", "outside GS1 set 82"),
+        ("B(1)", "no parentheses"),
+    ],
+)
+def test_a_batch_number_must_be_able_to_be_its_lots_gs1_number(
+    world: World, twin_record: MasterRecord, number: str, why: str
+) -> None:
+    with pytest.raises(Refused, match=why) as caught:
+        order(world, twin_record, number=number)
+    assert caught.value.field == "batch_number"
+    assert not Batch.objects.exists()
+    assert order(world, twin_record, number="B-" + "9" * 18).batch_number == "B-" + "9" * 18
+
+
+def test_absurd_quantities_and_starts_are_refused_before_any_arithmetic(
+    world: World, twin_record: MasterRecord
+) -> None:
+    line_ready(world)
+    for changes, field in (
+        ({"quantity_vials": 10**30}, "quantity_vials"),
+        ({"planned_start": datetime(9999, 12, 31, 23, 59, tzinfo=UTC)}, "planned_start"),
+        ({"planned_start": datetime(1, 1, 1, tzinfo=UTC)}, "planned_start"),
+    ):
+        arguments = {"quantity_vials": 600, "planned_start": PLANNED, **changes}
+        with pytest.raises(Refused) as caught:
+            create_batch_order(
+                world.users["technician"],
+                batch_number="B-1",
+                master_record=twin_record,
+                **arguments,  # type: ignore[arg-type]
+            )
+        assert caught.value.field == field
+    assert not Batch.objects.exists()
+
+
 def test_an_order_longer_than_the_validated_duration_is_refused(
     world: World, twin_record: MasterRecord
 ) -> None:

@@ -13,6 +13,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from rempart.domain.batch import BatchState, transition
 from rempart.domain.errors import DomainError
+from rempart.domain.gs1 import check_lot
 from rempart.domain.master_record import MasterRecordState, check_envelope
 from rempart.domain.qualification import for_aseptic_step
 from rempart.domain.roles import Action, Role
@@ -35,6 +36,14 @@ from rempart.opcua.client import CONNECTION_ERRORS, CommandRefused, LineClient
 
 #: The line's nominal rate (DOMAIN.md §2): the expected duration of an order follows from it.
 LINE_RATE_VIALS_PER_H = 600
+
+
+#: Sanity limits on an order, before the validated envelope is even looked at: a million vials
+#: is over two months of 24/7 filling, and planned starts outside 2000-2999 are typing errors
+#: (9999-12-31 overflowed the calendar on the batch list).
+MAX_BATCH_VIALS = 1_000_000
+EARLIEST_START = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_START = datetime(2999, 12, 31, tzinfo=UTC)
 
 
 def expected_duration_h(quantity_vials: int) -> Decimal:
@@ -89,12 +98,24 @@ def create_batch_order(
     """
     require(user, Action.RUN_BATCH)
     number = batch_number.strip()
-    if not number or len(number) > 64:
-        raise Refused("a batch number has 1 to 64 characters", field="batch_number")
+    try:
+        # The batch's number becomes its lot's number, printed in the vials' DataMatrix.
+        check_lot(number, "batch_number")
+    except DomainError as exc:
+        raise Refused(
+            f"a batch number is its lot's GS1 number (AI 10): {exc.message}", field="batch_number"
+        ) from None
     if quantity_vials <= 0:
         raise Refused("the quantity must be a positive number of vials", field="quantity_vials")
+    if quantity_vials > MAX_BATCH_VIALS:
+        raise Refused(f"at most {MAX_BATCH_VIALS:,} vials in a batch", field="quantity_vials")
     if planned_start.tzinfo is None:
         raise Refused("the planned start needs a time zone", field="planned_start")
+    if not EARLIEST_START <= planned_start <= LATEST_START:
+        raise Refused(
+            f"a planned start from {EARLIEST_START:%Y-%m-%d} to {LATEST_START:%Y-%m-%d}",
+            field="planned_start",
+        )
     if master_record.state != MasterRecordState.APPROVED.value:
         raise Refused(
             f"{master_record} is {master_record.state}, not approved", field="master_record"

@@ -106,6 +106,7 @@ def accept_plan(
         )
         PlanRun.objects.filter(pk=run.pk).update(accepted_at=Now(), accepted_by=user)
         next_start: dict[date, datetime] = {}
+        orders_on: dict[date, int] = {}
         for lot in lots:
             vials = round(float(lot["vials"]))
             if vials <= 0:
@@ -124,9 +125,12 @@ def accept_plan(
                     refused_reason=f"{code} has no approved master record",
                 )
                 continue
-            for i, size in enumerate(batch_sizes(vials, record), start=1):
+            for size in batch_sizes(vials, record):
                 start = next_start.get(day, datetime.combine(day, DAY_START, tzinfo=zone))
-                number = f"PB{run.pk}-{code}-{day:%Y%m%d}-{i}"
+                orders_on[day] = orders_on.get(day, 0) + 1
+                # The batch number becomes the lot's GS1 number (AI 10, 20 characters at most),
+                # so it names the run, the day and the order of that day, not the product.
+                number = f"PB{run.pk}-{day:%y%m%d}-{orders_on[day]}"
                 try:
                     batch = create_batch_order(
                         user,
