@@ -31,9 +31,13 @@ def _drop(name: str, table: str) -> None:
 
 def test_database_hash_equals_rfc8785_for_tricky_text(world: World) -> None:
     # PostgreSQL NUL bytes are not allowed in text; SQLite keeps them: test what each stores.
+    # rempart refuses NUL before any save (core/columns.py); bulk_create bypasses that check,
+    # so the database's own hashing of a NUL is still tested where it can be stored.
     name = TRICKY if connection.vendor == "sqlite" else TRICKY.replace("\x00", "")
     with audited_write(Actor("user:1:é", "Zoé Ærøskøbing", "qa_reviewer", "r-1")):
-        Hospital.objects.create(code="TRICKY", name=name, town="Lille", department="59")
+        Hospital.objects.bulk_create(
+            [Hospital(code="TRICKY", name=name, town="Lille", department="59")]
+        )
     entry = AuditEntry.objects.get(entity="catalog_hospital", field="name", new_value=name)
     row = {f: getattr(entry, f) for f in HASHED_FIELDS}
     expected = hashlib.sha256(rfc8785.dumps(row)).hexdigest()

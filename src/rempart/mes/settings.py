@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "rempart.mes.core.middleware.SessionTimeout",
+    # After the session and the user (the 400 page shows who is signed in), before any view.
+    "rempart.mes.core.middleware.RefuseNul",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -142,6 +142,9 @@ def test_sending_to_the_line_is_refused_when_the_decontamination_expired_meanwhi
         ({"valid_until": NOW + timedelta(days=30)}, "valid_until"),
         ({"done_at": datetime(2026, 1, 1, 8, 0)}, "done_at"),
         ({"totp_code": "000000"}, "totp_code"),
+        # Column limits (core/columns.py): PostgreSQL refused these with an error 500.
+        ({"cycle_id": "C" * 61}, "cycle_id"),
+        ({"method": "M" * 21}, "method"),
     ],
 )
 def test_a_bad_decontamination_is_refused_naming_the_field(

@@ -1,15 +1,17 @@
-"""Request id, security headers (CSP) and session timeouts, for every response."""
+"""Request id, NUL characters refused, security headers (CSP) and session timeouts."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -42,6 +44,70 @@ class RequestId:
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+def _nul_in(value: Any, name: str) -> str | None:
+    """The name of the first string (or key) in a decoded JSON value holding a NUL, or None."""
+    if isinstance(value, str):
+        return name if "\x00" in value else None
+    items: list[tuple[str, Any]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                return f"{name}.{key}".lstrip(".")
+            items.append((f"{name}.{key}".lstrip("."), item))
+    elif isinstance(value, list):
+        items = [(f"{name}.{i}".lstrip("."), item) for i, item in enumerate(value)]
+    for path, item in items:
+        found = _nul_in(item, path)
+        if found is not None:
+            return found
+    return None
+
+
+def _field_with_nul(request: HttpRequest) -> str | None:
+    """Where the request carries a NUL character: the path, a parameter, a form or JSON field."""
+    if "\x00" in request.path:
+        return "path"
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in v for v in values):
+            return name
+    content_type = request.content_type or ""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if content_type == "application/json":
+            try:
+                decoded = json.loads(request.body or b"null")
+            except (ValueError, UnicodeDecodeError):
+                return None  # the API says the body cannot be parsed
+            return _nul_in(decoded, "")
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            for name, values in request.POST.lists():  # uploaded files are not read here
+                if "\x00" in name or any("\x00" in v for v in values):
+                    return name
+    return None
+
+
+class RefuseNul:
+    """Refuse any request whose path, parameters or fields hold a NUL character.
+
+    No text in rempart can hold one, and PostgreSQL refuses it in any query, even a lookup
+    (`GET /api/batches/%00` was an error 500 there, a 404 on SQLite). The API gets its JSON
+    error, a page the 400 page.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = _field_with_nul(request)
+        if field is None:
+            return self.get_response(request)
+        message = "NUL characters are not accepted"
+        if request.path.startswith("/api/"):
+            return JsonResponse({"message": message, "field": field or None}, status=400)
+        from rempart.mes.core.pages import error_page
+
+        return error_page(request, 400, f"{message} ({field})")
 
 
 class SecurityHeaders:

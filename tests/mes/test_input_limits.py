@@ -1,0 +1,51 @@
+"""Text no column can hold is refused with a clear error on SQLite and PostgreSQL alike.
+
+PostgreSQL refuses NUL characters in any query and enforces `max_length`; SQLite does
+neither. Both reached API clients as errors 500 on PostgreSQL only (core/middleware.py
+`RefuseNul`, core/columns.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rempart.mes.audit.context import Actor, audited_write
+from rempart.mes.catalog.models import Hospital
+from rempart.mes.core.errors import Refused
+
+from .conftest import Persona, World
+
+
+def test_a_nul_in_the_path_or_a_parameter_is_refused_not_looked_up(pharmacist: Persona) -> None:
+    api = pharmacist.client.get("/api/batches/B%00-1")
+    assert (api.status_code, api.json()) == (
+        400,
+        {"message": "NUL characters are not accepted", "field": "path"},
+    )
+    page = pharmacist.client.get("/batches/", {"q": "a\x00"})
+    assert page.status_code == 400
+    assert "NUL characters are not accepted (q)" in page.content.decode()
+
+
+def test_a_nul_in_a_json_or_form_field_is_refused_naming_it(
+    orderer_a: Persona, world: World
+) -> None:
+    body = {"lines": [{"product": "ROCU\x00", "quantity": 5}], "note": ""}
+    response = orderer_a.client.post("/api/orders", body, content_type="application/json")
+    assert (response.status_code, response.json()["field"]) == (400, "lines.0.product")
+    form = orderer_a.client.post("/stock/orders/new/", {"note": "urgent\x00"})
+    assert form.status_code == 400
+    assert "(note)" in form.content.decode()
+
+
+def test_text_longer_than_its_column_or_with_a_nul_is_refused_before_any_write(
+    world: World,
+) -> None:
+    actor = Actor("user:1:t", "Test", "pharmacist", "r-1")
+    for changes, field in (({"code": "H" * 41}, "code"), ({"name": "CH\x00X"}, "name")):
+        values = {"code": "CH-NEW", "name": "CH New", "town": "Lens", "department": "62"}
+        with pytest.raises(Refused) as caught, audited_write(actor):
+            Hospital.objects.create(**{**values, **changes})
+        assert caught.value.field == field
+        assert "characters" in caught.value.message
+    assert not Hospital.objects.filter(town="Lens").exists()
