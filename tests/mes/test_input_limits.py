@@ -49,3 +49,34 @@ def test_text_longer_than_its_column_or_with_a_nul_is_refused_before_any_write(
         assert caught.value.field == field
         assert "characters" in caught.value.message
     assert not Hospital.objects.filter(town="Lens").exists()
+
+
+def test_numbers_a_column_cannot_hold_are_refused_before_any_write(world: World) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from rempart.mes.machine.models import MediaFill
+
+    actor = Actor("user:1:t", "Test", "qa_reviewer", "r-1")
+    values = {
+        "line_id": "LINE-1",
+        "performed_on": date(2026, 1, 5),
+        "interventions": "fill_weight_check",
+        "max_batch_vials": 5000,
+        "max_duration_h": Decimal("8.00"),
+        "recorded_by": "Test",
+    }
+    for changes, field, why in (
+        ({"max_batch_vials": 2**40}, "max_batch_vials", "from 0 to 2,147,483,647"),
+        ({"max_batch_vials": -1}, "max_batch_vials", "from 0 to"),
+        ({"max_duration_h": Decimal("1000")}, "max_duration_h", "at most 3 digits before"),
+        ({"max_duration_h": Decimal("999.999")}, "max_duration_h", "at most 3 digits before"),
+        ({"max_duration_h": Decimal("NaN")}, "max_duration_h", "finite"),
+    ):
+        with pytest.raises(Refused, match=why) as caught, audited_write(actor):
+            MediaFill.objects.create(**{**values, **changes})
+        assert caught.value.field == field
+    assert not MediaFill.objects.exists()
+    with audited_write(actor):  # extra decimals are rounded, as Django does on both databases
+        MediaFill.objects.create(**{**values, "max_duration_h": Decimal("999.994")})
+    assert MediaFill.objects.get().max_duration_h == Decimal("999.99")
