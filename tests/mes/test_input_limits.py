@@ -80,3 +80,23 @@ def test_numbers_a_column_cannot_hold_are_refused_before_any_write(world: World)
     with audited_write(actor):  # extra decimals are rounded, as Django does on both databases
         MediaFill.objects.create(**{**values, "max_duration_h": Decimal("999.994")})
     assert MediaFill.objects.get().max_duration_h == Decimal("999.99")
+
+
+def test_a_refusal_no_view_expected_is_a_page_with_its_status(world: World) -> None:
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory
+
+    from rempart.domain.roles import Action
+    from rempart.mes.core.errors import Conflict
+    from rempart.mes.core.pages import requires
+
+    @requires(Action.VIEW_MASTER_RECORDS)
+    def refusing(request: HttpRequest, error: Refused) -> HttpResponse:
+        raise error
+
+    request = RequestFactory().get("/anything/")
+    request.user = world.users["pharmacist"]
+    page = refusing(request, Refused("at most 60 characters, got 61", field="cycle_id"))
+    assert page.status_code == 400
+    assert "cycle_id: at most 60 characters, got 61" in page.content.decode()
+    assert refusing(request, Conflict("changed meanwhile")).status_code == 409

@@ -15,6 +15,7 @@ from rempart.domain.roles import Action, may
 from rempart.mes.accounts.models import User
 from rempart.mes.accounts.services import actor_for
 from rempart.mes.audit.context import Actor, AuditCaptureMissing
+from rempart.mes.core.errors import Refused
 
 P = ParamSpec("P")
 View = Callable[Concatenate[HttpRequest, P], HttpResponse]
@@ -49,6 +50,10 @@ def requires(action: Action) -> Callable[[View[P]], View[P]]:
                 return view(request, *args, **kwargs)
             except AuditCaptureMissing as exc:
                 return error_page(request, 503, str(exc))
+            except Refused as exc:
+                # Views show a refusal beside its form field; one they did not expect (the
+                # column check before a save, say) still gets its status and message, not 500.
+                return error_page(request, exc.status, str(exc))
 
         return cast(View[P], wrapper)
 
