@@ -55,3 +55,19 @@ def test_mes_serve_refuses_a_port_out_of_range_before_starting() -> None:
     assert result.exit_code == 2
     assert "--port must be between 1 and 65535" in result.output
     assert "Traceback" not in result.output
+
+
+def test_mes_ingest_refuses_bad_options_before_connecting() -> None:
+    endpoint = "opc.tcp://127.0.0.1:4840/rempart/"
+    for args, words in (
+        (["--endpoint", "garbage"], "--endpoint must start with opc.tcp://"),
+        (["--endpoint", "opc.tcp://127.0.0.1:99999/x"], "Port out of range"),
+        (["--endpoint", "opc.tcp://127.0.0.1/x"], "needs a host and a port"),
+        (["--endpoint", endpoint, "--line-id", ""], "--line-id must be 1 to 40"),
+        (["--endpoint", endpoint, "--retry-s", "nan"], "--retry-s must be more than 0"),
+        (["--endpoint", endpoint, "--retry-s", "-1"], "--retry-s must be more than 0"),
+    ):
+        result = runner.invoke(app, ["mes", "ingest", *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert words in result.output
+        assert "Traceback" not in result.output

@@ -126,6 +126,27 @@ def totp(username: str) -> None:
     typer.echo(pyotp.TOTP(user.totp_secret).now())
 
 
+def _ingest_option_problem(endpoint: str, line_id: str, retry_s: float) -> str | None:
+    """What is wrong with `rempart mes ingest`'s options, or None."""
+    import math
+    from urllib.parse import urlsplit
+
+    if not endpoint.startswith("opc.tcp://"):
+        return f"--endpoint must start with opc.tcp:// (got {endpoint!r})"
+    try:
+        parts = urlsplit(endpoint)
+        port = parts.port
+    except ValueError as exc:
+        return f"--endpoint: {exc} (got {endpoint!r})"
+    if not parts.hostname or port is None:
+        return f"--endpoint needs a host and a port, opc.tcp://HOST:PORT/... (got {endpoint!r})"
+    if not line_id.strip() or len(line_id) > 40 or line_id != line_id.strip():
+        return f"--line-id must be 1 to 40 characters without surrounding spaces (got {line_id!r})"
+    if not (math.isfinite(retry_s) and 0 < retry_s <= 3600):
+        return f"--retry-s must be more than 0 and at most 3600 seconds (got {retry_s})"
+    return None
+
+
 @app.command()
 def ingest(
     endpoint: str = typer.Option(..., help="The line's OPC UA endpoint, opc.tcp://HOST:PORT/..."),
@@ -137,8 +158,9 @@ def ingest(
     Resumes from the last stored sequence, stores each entry once, records unreadable
     ranges as data gaps, and keeps retrying (bounded back-off) while the line is unreachable.
     """
-    if not endpoint.startswith("opc.tcp://"):
-        typer.echo(f"rempart: --endpoint must start with opc.tcp:// (got {endpoint!r})", err=True)
+    problem = _ingest_option_problem(endpoint, line_id, retry_s)
+    if problem is not None:
+        typer.echo(f"rempart: {problem}", err=True)
         raise typer.Exit(code=2)
     django_setup()
     import asyncio
