@@ -1,6 +1,8 @@
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from rempart import __version__
@@ -71,3 +73,40 @@ def test_mes_ingest_refuses_bad_options_before_connecting() -> None:
         assert result.exit_code == 2, (args, result.output)
         assert words in result.output
         assert "Traceback" not in result.output
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback() -> None:
+    import os
+
+    env = {**os.environ, "REMPART_DATABASE_URL": "postgresql://u:p@127.0.0.1:1/none"}
+    done = subprocess.run(
+        [sys.executable, "-m", "rempart", "mes", "serve", "--port", "8019"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("rempart: the database cannot be reached (")
+    assert "check REMPART_DATABASE_URL" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_unexpected_error_is_one_line_and_a_report_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import rempart.cli.main as entry
+
+    def broken(**_: object) -> None:
+        raise ValueError("boom\nsecond line")
+
+    monkeypatch.setattr(entry, "app", broken)
+    with pytest.raises(SystemExit) as stopped:
+        entry.main()
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("rempart: internal error (ValueError: boom); the details are in ")
+    report = Path(err.rsplit(" ", 1)[1].strip())
+    assert "Traceback" in report.read_text(encoding="utf-8")
+    assert "Traceback" not in err
+    report.unlink()

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import tempfile
+import traceback
+from pathlib import Path
 
 import typer
 
 from rempart import __version__
+from rempart.cli.database import database_problem, first_line, is_unreachable
 from rempart.config import ConfigError, load_config
 
 #: (module under rempart.cli, command name, one-line help)
@@ -81,8 +85,32 @@ def _register_groups() -> None:
 _register_groups()
 
 
+def _crash_report(exc: BaseException) -> Path | None:
+    """Write the traceback to a file for a bug report; the user sees one line."""
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="rempart-crash-", suffix=".txt", delete=False, encoding="utf-8"
+        ) as report:
+            traceback.print_exception(exc, file=report)
+        return Path(report.name)
+    except OSError:
+        return None
+
+
 def main() -> None:
-    app(prog_name="rempart")
+    """The console script: every command, and one line (never a traceback) when one fails."""
+    try:
+        app(prog_name="rempart")
+    except Exception as exc:  # what no command caught: say it in one line
+        if is_unreachable(exc):
+            typer.echo(f"rempart: {database_problem(exc)}", err=True)
+            raise SystemExit(2) from None
+        report = _crash_report(exc)
+        where = f"; the details are in {report}" if report else ""
+        typer.echo(
+            f"rempart: internal error ({type(exc).__name__}: {first_line(exc)}){where}", err=True
+        )
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,6 +6,8 @@ import os
 
 import typer
 
+from rempart.cli.database import database_problem
+
 app = typer.Typer(no_args_is_help=True)
 
 
@@ -81,7 +83,7 @@ def load_demo() -> None:
         typer.echo(f"rempart: demo data refused: {exc}", err=True)
         raise typer.Exit(code=1) from None
     except DatabaseError as exc:
-        typer.echo(f"rempart: database not ready ({exc}): run rempart mes manage migrate", err=True)
+        typer.echo(f"rempart: {database_problem(exc)}", err=True)
         raise typer.Exit(code=1) from None
     typer.echo(credentials_text())
 
@@ -98,7 +100,7 @@ def expire_lots() -> None:
     try:
         expired = expire(timezone.localdate())
     except DatabaseError as exc:
-        typer.echo(f"rempart: database not ready ({exc}): run rempart mes manage migrate", err=True)
+        typer.echo(f"rempart: {database_problem(exc)}", err=True)
         raise typer.Exit(code=1) from None
     if not expired:
         typer.echo("no lot has passed its expiry date")

@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from rempart.cli.database import database_problem
+
 app = typer.Typer(no_args_is_help=True)
 
 
@@ -141,10 +143,7 @@ def import_files(
         typer.echo(f"rempart shortage: nothing imported: {exc.message}", err=True)
         raise typer.Exit(2) from None
     except DatabaseError as exc:
-        typer.echo(
-            f"rempart shortage: database not ready ({exc}): run rempart mes manage migrate",
-            err=True,
-        )
+        typer.echo(f"rempart shortage: {database_problem(exc)}", err=True)
         raise typer.Exit(1) from None
     for record in outcome.imports:
         typer.echo(
@@ -207,7 +206,7 @@ def _check_once() -> tuple[bool, str, list[str]]:
         refresh = refresh_alerts()
     except DatabaseError as exc:
         recycle()
-        return False, f"database not ready ({exc}): run rempart mes manage migrate", []
+        return False, database_problem(exc), []
     except Exception as exc:  # a periodic watcher must survive any one failed run
         recycle()
         return False, f"{type(exc).__name__}: {exc}", []
