@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import subprocess
-import time
 import urllib.error
 import urllib.request
 
@@ -48,20 +47,20 @@ def _run_step(title: str, argv: list[str]) -> None:
         raise typer.Exit(code=result.returncode)
 
 
-def _wait_http(url: str, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
-                if response.status < 500:
-                    return True
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.3)
-    return False
+def _answers(url: str) -> bool:
+    """One try: does `url` answer with anything but a server error?"""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+            return bool(response.status < 500)
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def run_demo(*, web_port: int | None, quiet: bool) -> int:
     config = load_config()
+    if web_port is not None and not 1 <= web_port <= 65_535:
+        typer.echo("rempart demo: --web-port must be between 1 and 65535", err=True)
+        return 2
     port = web_port or config.web_port
     typer.echo("rempart demo\n- domain self-check")
     if run_selfcheck(lambda line: typer.echo(f"    {line}")) != 0:
@@ -73,28 +72,29 @@ def run_demo(*, web_port: int | None, quiet: bool) -> int:
     if _has("rempart.mes.catalog"):
         _run_step("load the demo region", rempart_argv("mes", "load-demo"))
 
-    supervisor = Supervisor(echo=typer.echo)
-    typer.echo("- start services")
-    env = dict(os.environ)
-    if _has("rempart.opcua.server"):
-        supervisor.start(
-            "twin OPC UA server",
-            rempart_argv("twin", "serve", "--port", str(config.opcua_port), "--speed", "60"),
-            env=env,
-        )
-    if _has("rempart.opcua.client") and _has_command("rempart.cli.mes", "ingest"):
-        supervisor.start(
-            "machine-event ingester",
-            rempart_argv("mes", "ingest", "--endpoint", config.opcua_endpoint),
-            env=env,
-        )
-    supervisor.start("web server", rempart_argv("mes", "serve", "--port", str(port)), env=env)
-    url = f"http://{config.web_host}:{port}/"
-    if not _wait_http(url + "health", 60):
-        typer.echo("rempart demo: the web server did not answer within 60 s", err=True)
-        supervisor.stop_all()
-        return 1
-    typer.echo(f"\nrempart is running at {url}  (health: {url}health)")
-    if not quiet:
-        typer.echo("Press Ctrl-C to stop every process started by the demo.")
-    return supervisor.wait()
+    with Supervisor(echo=typer.echo) as supervisor:
+        typer.echo("- start services")
+        env = dict(os.environ)
+        if _has("rempart.opcua.server"):
+            supervisor.start(
+                "twin OPC UA server",
+                rempart_argv("twin", "serve", "--port", str(config.opcua_port), "--speed", "60"),
+                env=env,
+            )
+        if _has("rempart.opcua.client") and _has_command("rempart.cli.mes", "ingest"):
+            supervisor.start(
+                "machine-event ingester",
+                rempart_argv("mes", "ingest", "--endpoint", config.opcua_endpoint),
+                env=env,
+            )
+        supervisor.start("web server", rempart_argv("mes", "serve", "--port", str(port)), env=env)
+        url = f"http://{config.web_host}:{port}/"
+        started = supervisor.wait_until(lambda: _answers(url + "health"), 60)
+        if started == 2:
+            typer.echo("rempart demo: the web server did not answer within 60 s", err=True)
+        if started != -1:
+            return 1 if started else 0
+        typer.echo(f"\nrempart is running at {url}  (health: {url}health)")
+        if not quiet:
+            typer.echo("Press Ctrl-C to stop every process started by the demo.")
+        return supervisor.wait()
