@@ -116,3 +116,18 @@ def test_bench_refuses_a_time_limit_that_is_not_a_number_without_traceback() -> 
     assert result.exit_code == 2
     assert "time_limit_s must be a finite number > 0, got nan" in result.output
     assert "Traceback" not in result.output
+
+
+def test_solve_refuses_a_horizon_too_long_to_model_naming_the_periods(tmp_path: Path) -> None:
+    document = problem_to_dict(tiny_problem({("H", "P"): (1.0,) * 30}, (10.0,) * 30))
+    n = 1_500
+    document["periods"] = [f"d{t}" for t in range(n)]
+    document["regimes"][0]["capacity_hours"] = [10.0] * n
+    document["demand"][0]["vials"] = [1.0] * n
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(document))
+    result = runner.invoke(app, ["plan", "solve", str(path)])
+    assert result.exit_code == 2
+    assert "$.periods" in result.output
+    assert "1,125,750 production arcs" in result.output
+    assert "Traceback" not in result.output

@@ -11,9 +11,12 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rempart.planning.problem import (
     CENTRAL,
+    MAX_PRODUCTION_ARCS,
     PlanHospital,
     PlanningProblem,
     PlanningProblemError,
@@ -171,3 +174,37 @@ def test_an_inconsistent_problem_is_refused_naming_what_is_wrong(
 def test_the_base_problem_is_valid() -> None:
     # The cases above fail for the one reason each names, not because the base is wrong.
     assert _problem().n_periods == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    periods=st.integers(1, 40),
+    period_days=st.sampled_from([0.5, 1.0, 7.0]),
+    qc_days=st.floats(0.0, 30.0),
+    shelf=st.one_of(st.none(), st.floats(0.0, 90.0)),
+)
+def test_the_arc_count_is_the_sum_of_the_consumption_windows(
+    periods: int, period_days: float, qc_days: float, shelf: float | None
+) -> None:
+    shelf_life = None if shelf is None else qc_days + shelf + 1.0
+    product = PlanProduct(
+        "P", 5, 1.0, 0.0, "V5", qc_lead_time_days=qc_days, shelf_life_days=shelf_life
+    )
+    problem = replace(
+        tiny_problem({("H", "P"): (1.0,) * periods}, (10.0,) * periods, product=product),
+        period_days=period_days,
+    )
+    walked = sum(len(problem.consumption_window(product, t)) for t in range(periods))
+    assert problem.production_arcs_at_most() == walked
+
+
+def test_a_horizon_too_long_to_model_is_refused_before_anything_is_built() -> None:
+    n = 1_500  # one product that never expires: n (n + 1) / 2 = 1,125,750 arcs
+    with pytest.raises(PlanningProblemError) as info:
+        tiny_problem({("H", "P"): (1.0,) * n}, (10.0,) * n, product=PRODUCT)
+    assert info.value.field == "periods"
+    assert "1,125,750 production arcs" in str(info.value)
+    assert f"{MAX_PRODUCTION_ARCS:,}" in str(info.value)
+    # A shelf life bounds the window: the same horizon is then small enough.
+    short = replace(PRODUCT, shelf_life_days=60.0)
+    assert tiny_problem({("H", "P"): (1.0,) * n}, (10.0,) * n, product=short).n_periods == n

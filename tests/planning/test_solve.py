@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -140,3 +141,23 @@ def test_each_later_stage_hands_highs_the_previous_plan_as_a_start(
     assert len(logs) == 3
     for log in logs[1:]:
         assert "Assessing feasibility of MIP solution" in log.read_text()
+
+
+def test_a_model_that_takes_the_whole_limit_to_build_is_not_handed_to_highs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    build = solve_module.build_model
+
+    def slow_build(problem: Any) -> Any:
+        model = build(problem)
+        time.sleep(0.6)
+        return model
+
+    monkeypatch.setattr(solve_module, "build_model", slow_build)
+    problem = tiny_problem({("H", "P"): (5.0, 5.0)}, (9.0, 9.0))
+    plan = solve(problem, SolveOptions(time_limit_s=0.5))
+    assert plan.status is Status.TIME_LIMIT_NO_SOLUTION
+    assert plan.stages == ()
+    assert plan.objective is None
+    assert "building the model took" in plan.messages[0]
+    assert "0.5 s time limit" in plan.messages[0]

@@ -67,6 +67,9 @@ def solve(
             f"  stage {stage.name}: {stage.status.value}, {_stage_values(stage)}, "
             f"gap {_percent(stage.gap)}, {stage.seconds:.1f} s of {stage.time_limit_s:.1f} s"
         )
+    if plan.objective is None:
+        for message in plan.messages:
+            typer.echo(f"  {message}")
     if plan.min_fill_rate is not None:
         typer.echo(f"  minimum fill rate {plan.min_fill_rate:.1%} (hospital x product)")
     regimes = sorted(

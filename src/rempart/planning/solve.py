@@ -188,7 +188,8 @@ def _run_stage(
     feasible point), so when it returns nothing better, the start itself is the stage's
     solution: status `feasible`, with HiGHS's proven bound.
     """
-    h.setOptionValue("time_limit", max(limit_s, 0.01))
+    limit_s = max(limit_s, 0.01)  # HiGHS wants a positive limit; a late stage gets a glimpse
+    h.setOptionValue("time_limit", limit_s)
     started = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - started
@@ -309,6 +310,22 @@ def solve(problem: PlanningProblem, options: SolveOptions | None = None) -> Plan
         - min(FINISH_RESERVE_MAX_S, FINISH_RESERVE_SHARE * options.time_limit_s)
     )
     model = build_model(problem)
+    if time.perf_counter() >= deadline:
+        # HiGHS would be given no time at all: say so rather than run stages of 0.01 s.
+        seconds = time.perf_counter() - started
+        return Plan(
+            problem.name,
+            Status.TIME_LIMIT_NO_SOLUTION,
+            None,
+            None,
+            None,
+            seconds,
+            (),
+            messages=(
+                f"building the model took {seconds:.1f} s of the {options.time_limit_s:g} s "
+                "time limit: no time was left to solve it",
+            ),
+        )
     lot_sizing = not problem.allow_unmet_demand
     lazy = setup_bounds_as_cuts(options.setup_bounds, len(model.setup_bounds), lot_sizing)
     integral_objective = has_integral_optimum(problem)
