@@ -107,6 +107,13 @@ def _mutated(change: Any) -> str:
             "$.quick.products[1]",
             "not a product",
         ),
+        (lambda d: d.__setitem__("days", 100_000), "$.days", "<= 3660"),
+        (
+            lambda d: d["planning"].__setitem__("horizon_days", 5000),
+            "$.planning.horizon_days",
+            "<= 366",
+        ),
+        (lambda d: d["quick"].__setitem__("horizon_days", 400), "$.quick.horizon_days", "<= 366"),
     ],
 )
 def test_a_bad_scenario_names_the_field(change: Any, where: str, problem: str) -> None:
@@ -126,6 +133,14 @@ def test_invalid_json_names_the_line(tmp_path: Path) -> None:
         load_scenario("covid-2021")
     with pytest.raises(ScenarioError, match=r"missing.json: \(file\)"):
         load_scenario(tmp_path / "missing.json")
+
+
+def test_replay_days_are_bounded() -> None:
+    scenario = load_scenario("covid-2020")
+    assert scenario.with_days(3660).days == 3660
+    for days in (0, 3661):
+        with pytest.raises(ScenarioError, match="--days: must be from 1 to 3660"):
+            scenario.with_days(days)
 
 
 def test_same_seed_gives_identical_figures(quick: ReplayResult) -> None:

@@ -24,6 +24,11 @@ from rempart.planning.problem import MAX_VALUE
 
 FORMAT = "rempart-scenario/1"
 REGIONS = {"hauts-de-france": HAUTS_DE_FRANCE}
+#: The longest replay (about ten years of days) and the longest rolling planning horizon (a
+#: year of daily periods: ten products with a 180-day shelf life then give about 500,000 of
+#: the planning model's 1,000,000 arcs at most).
+MAX_DAYS = 3660
+MAX_HORIZON_DAYS = 366
 
 
 class ScenarioError(ValueError):
@@ -145,8 +150,8 @@ class Scenario:
         )
 
     def with_days(self, days: int) -> Scenario:
-        if days < 1:
-            raise ScenarioError(self.source, "--days", f"must be at least 1, got {days}")
+        if not 1 <= days <= MAX_DAYS:
+            raise ScenarioError(self.source, "--days", f"must be from 1 to {MAX_DAYS}, got {days}")
         return replace(self, days=days)
 
 
@@ -300,7 +305,7 @@ def parse_scenario(text: str, *, source: str) -> Scenario:
         raise r.fail("$.format", f"must be {FORMAT!r}, got {json.dumps(doc.get('format'))}")
     r.notes(doc, "notes", "$")
     start = r.day(r.get(doc, "start", "$"), "$.start")
-    days = int(r.number(doc, "days", "$", minimum=1, integer=True))
+    days = int(r.number(doc, "days", "$", minimum=1, maximum=MAX_DAYS, integer=True))
 
     region_doc = r.obj(doc, "region", "$")
     r.only(region_doc, ("code", "icu_occupancy", "notes"), "$.region")
@@ -417,7 +422,16 @@ def parse_scenario(text: str, *, source: str) -> Scenario:
         "$.planning",
     )
     r.notes(planning, "notes", "$.planning")
-    horizon = int(r.number(planning, "horizon_days", "$.planning", minimum=1, integer=True))
+    horizon = int(
+        r.number(
+            planning,
+            "horizon_days",
+            "$.planning",
+            minimum=1,
+            maximum=MAX_HORIZON_DAYS,
+            integer=True,
+        )
+    )
     quick = r.obj(doc, "quick", "$")
     r.only(quick, ("days", "products", "horizon_days", "time_limit_s", "notes"), "$.quick")
     r.notes(quick, "notes", "$.quick")
@@ -459,9 +473,15 @@ def parse_scenario(text: str, *, source: str) -> Scenario:
         ration_lookahead_days=int(
             r.number(planning, "ration_lookahead_days", "$.planning", integer=True)
         ),
-        quick_days=int(r.number(quick, "days", "$.quick", minimum=1, integer=True)),
+        quick_days=int(
+            r.number(quick, "days", "$.quick", minimum=1, maximum=MAX_DAYS, integer=True)
+        ),
         quick_products=tuple(str(c) for c in quick_products),
-        quick_horizon_days=int(r.number(quick, "horizon_days", "$.quick", minimum=1, integer=True)),
+        quick_horizon_days=int(
+            r.number(
+                quick, "horizon_days", "$.quick", minimum=1, maximum=MAX_HORIZON_DAYS, integer=True
+            )
+        ),
         quick_time_limit_s=r.number(quick, "time_limit_s", "$.quick", exclusive=True),
     )
 
