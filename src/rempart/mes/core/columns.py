@@ -4,8 +4,8 @@ SQLite ignores a `CharField`'s `max_length`, stores NUL characters, 64-bit integ
 integer column and any number in a `DecimalField`; PostgreSQL refuses all of these with a
 database error, which reached API clients as an error 500 (a batch number longer than
 its lot's 20-character column failed only at the batch's end). Every `save()` of a rempart
-model (`objects.create` included) first checks its text columns here and raises `Refused`
-naming the field, inside the caller's transaction, so nothing is written. Bulk writes and
+model (`objects.create` included) first checks its text, integer and decimal columns here
+and raises `Refused` naming the field, inside the caller's transaction, so nothing is written. Bulk writes and
 `update()` bypass signals: the services check those inputs themselves.
 """
 
