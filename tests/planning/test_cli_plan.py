@@ -131,3 +131,19 @@ def test_solve_refuses_a_horizon_too_long_to_model_naming_the_periods(tmp_path: 
     assert "$.periods" in result.output
     assert "1,125,750 production arcs" in result.output
     assert "Traceback" not in result.output
+
+
+def test_solve_counts_unmet_vials_with_thousands_separators(tmp_path: Path) -> None:
+    # 100 line hours at 1 h a vial against 2,000 vials: 1,900 unmet for lack of capacity.
+    problem = tiny_problem({("H", "P"): (0.0, 2000.0)}, (100.0, 0.0))
+    path = tmp_path / "short.json"
+    path.write_text(json.dumps(problem_to_dict(problem)))
+    result = runner.invoke(app, ["plan", "solve", str(path), "--time-limit", "10"])
+    assert result.exit_code == 0, result.output
+    assert "unmet 1,900 vials because of capacity, e.g. P at H in period 1" in result.output
+
+
+def test_a_rationed_fraction_of_a_vial_reads_under_one() -> None:
+    from rempart.cli.plan import _vials
+
+    assert [_vials(v) for v in (0.3, 0.99, 1.4, 22191.4)] == ["under 1", "under 1", "1", "22,191"]

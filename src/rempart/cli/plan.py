@@ -92,9 +92,11 @@ def solve(
             reasons.get(shortage.reason.value, 0.0) + shortage.unmet_vials
         )
     for reason, vials in sorted(reasons.items(), key=lambda item: -item[1]):
-        example = next(s for s in plan.shortages if s.reason.value == reason)
+        example = max(
+            (s for s in plan.shortages if s.reason.value == reason), key=lambda s: s.unmet_vials
+        )
         typer.echo(
-            f"  unmet {vials:.0f} vials because of {reason}, e.g. {example.product} at "
+            f"  unmet {_vials(vials)} vials because of {reason}, e.g. {example.product} at "
             f"{example.hospital} in period {example.period}: {example.detail}"
         )
     for lot in plan.lots[:20]:
@@ -103,6 +105,11 @@ def solve(
         typer.echo(f"  ... {len(plan.lots) - 20} more lots (use --json)")
     for violation in plan.check_violations:
         typer.echo(f"  CHECK FAILED: {violation}")
+
+
+def _vials(value: float) -> str:
+    """A count of vials as a pharmacist reads it: 22,191, or "under 1" for a rationed fraction."""
+    return "under 1" if value < 1 else f"{value:,.0f}"
 
 
 def _number(value: float | None) -> str:

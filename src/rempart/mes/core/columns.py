@@ -5,8 +5,9 @@ integer column and any number in a `DecimalField`; PostgreSQL refuses all of the
 database error, which reached API clients as an error 500 (a batch number longer than
 its lot's 20-character column failed only at the batch's end). Every `save()` of a rempart
 model (`objects.create` included) first checks its text, integer and decimal columns here
-and raises `Refused` naming the field, inside the caller's transaction, so nothing is written. Bulk writes and
-`update()` bypass signals: the services check those inputs themselves.
+and raises `Refused` naming the field, inside the caller's transaction, so nothing is
+written. Bulk writes and `update()` bypass signals: the services check those inputs
+themselves.
 """
 
 from __future__ import annotations
