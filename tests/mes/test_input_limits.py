@@ -100,3 +100,13 @@ def test_a_refusal_no_view_expected_is_a_page_with_its_status(world: World) -> N
     assert page.status_code == 400
     assert "cycle_id: at most 60 characters, got 61" in page.content.decode()
     assert refusing(request, Conflict("changed meanwhile")).status_code == 409
+
+
+def test_a_json_body_nested_thousands_deep_is_refused_not_a_crash(orderer_a: Persona) -> None:
+    # The API's JSON parser raised RecursionError on it: an error 500.
+    for body in ("[" * 5000 + "]" * 5000, '{"lines": ' + "[" * 100 + "]" * 100 + ', "note": ""}'):
+        response = orderer_a.client.post("/api/orders", body, content_type="application/json")
+        assert (response.status_code, response.json()) == (
+            400,
+            {"message": "the JSON body is nested deeper than 64 levels", "field": None},
+        )

@@ -147,3 +147,11 @@ def test_a_rationed_fraction_of_a_vial_reads_under_one() -> None:
     from rempart.cli.plan import _vials
 
     assert [_vials(v) for v in (0.3, 0.99, 1.4, 22191.4)] == ["under 1", "under 1", "1", "22,191"]
+
+
+def test_solve_refuses_json_nested_too_deeply_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    result = runner.invoke(app, ["plan", "solve", str(path)])
+    assert result.exit_code == 2
+    assert "deep.json, line 1: not valid JSON: nested deeper than 64 levels" in result.output

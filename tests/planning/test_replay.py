@@ -129,6 +129,9 @@ def test_invalid_json_names_the_line(tmp_path: Path) -> None:
     path.write_text('{\n  "format": "rempart-scenario/1",\n  "name": oops\n}\n', encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"broken.json: line 3, column 11: invalid JSON"):
         load_scenario(path)
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"broken.json: line 1, column 1: .*nested deeper"):
+        load_scenario(path)
     with pytest.raises(ScenarioError, match="no such scenario; packaged: covid-2020"):
         load_scenario("covid-2021")
     with pytest.raises(ScenarioError, match=r"missing.json: \(file\)"):

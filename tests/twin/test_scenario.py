@@ -106,6 +106,9 @@ def test_a_bad_file_is_refused_with_its_name_key_and_problem(
 def test_syntax_errors_missing_offsets_and_unknown_names_are_named() -> None:
     with pytest.raises(ScenarioError, match=r"x\.toml: \(syntax\)"):
         parse_scenario("[scenario\n", source="x.toml")
+    deep = "a = " + "[" * 100_000 + "]" * 100_000  # tomllib raised RecursionError on it
+    with pytest.raises(ScenarioError, match=r"d\.toml: \(syntax\): .*nested too deeply"):
+        parse_scenario(deep, source="d.toml")
     local = GOOD.replace("2026-01-05T00:00:00Z", "2026-01-05T00:00:00")
     with pytest.raises(ScenarioError, match=r"y\.toml: scenario\.start: .*offset"):
         parse_scenario(local, source="y.toml")

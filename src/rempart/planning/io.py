@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema
 
+from rempart.domain import json_text
 from rempart.planning.problem import (
     PlanHospital,
     PlanningProblem,
@@ -238,7 +239,7 @@ def load_problem(path: Path) -> PlanningProblem:
         except PlanningProblemError as exc:
             raise ProblemFormatError(str(path), str(exc)) from exc
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json_text.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ProblemFormatError(
             f"{path}, line {exc.lineno}", f"not valid JSON: {exc.msg}"

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from rempart.domain import json_text
 from rempart.domain.catalog import demo_products
 from rempart.domain.region import HAUTS_DE_FRANCE
 from rempart.planning.problem import MAX_VALUE
@@ -292,7 +293,7 @@ _TOP = (
 def parse_scenario(text: str, *, source: str) -> Scenario:
     """Validate a scenario document; a bad one raises `ScenarioError` naming the field/line."""
     try:
-        doc = json.loads(text)
+        doc = json_text.loads(text)
     except json.JSONDecodeError as exc:
         raise ScenarioError(
             source, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"

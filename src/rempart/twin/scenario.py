@@ -98,6 +98,8 @@ def parse_scenario(text: str, *, source: str) -> Scenario:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, "(syntax)", str(exc)) from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ScenarioError(source, "(syntax)", "arrays or tables nested too deeply") from None
     _only(doc, _TOP_LEVEL, "", source)
     head = _table(doc, "scenario", source)
     _only(head, _SCENARIO_KEYS, "scenario.", source)

@@ -119,7 +119,11 @@ def test_the_p50_of_the_twin_is_the_capacity(demand: World) -> None:
     assert crisis.capacity_hours[5] == pytest.approx(7425.5 / 330)  # every day, weekends too
     assert crisis.capacity_source.startswith("twin Monte Carlo P50")
     assert crisis.min_duration_periods == 7
-    for bad, why in (("{", "not the JSON"), ('{"vials_good": {}}', "no vials_good.p50")):
+    for bad, why in (
+        ("{", "not the JSON"),
+        ('{"vials_good": {}}', "no vials_good.p50"),
+        ("[" * 5000 + "]" * 5000, "nested deeper than 64 levels"),
+    ):
         with pytest.raises(Refused) as refused:
             p50_from_montecarlo(bad, "crisis_montecarlo")
         assert refused.value.field == "crisis_montecarlo"

@@ -1,4 +1,5 @@
-"""Request id, NUL characters refused, security headers (CSP) and session timeouts."""
+"""Request id, NUL characters and over-deep JSON refused, security headers (CSP), session
+timeouts."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from rempart.domain import json_text
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -65,8 +68,16 @@ def _nul_in(value: Any, name: str) -> str | None:
     return None
 
 
+class _TooDeep(Exception):
+    """A JSON body nested deeper than `json_text.MAX_DEPTH`."""
+
+
 def _field_with_nul(request: HttpRequest) -> str | None:
-    """Where the request carries a NUL character: the path, a parameter, a form or JSON field."""
+    """Where the request carries a NUL character: the path, a parameter, a form or JSON field.
+
+    Raises `_TooDeep` for a JSON body nested too deeply to read (the JSON parser of the API
+    and `_nul_in` would fail on it with a RecursionError: an error 500).
+    """
     if "\x00" in request.path:
         return "path"
     for name, values in request.GET.lists():
@@ -76,9 +87,13 @@ def _field_with_nul(request: HttpRequest) -> str | None:
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if content_type == "application/json":
             try:
-                decoded = json.loads(request.body or b"null")
-            except (ValueError, UnicodeDecodeError):
+                decoded = json_text.loads(request.body or b"null")
+            except json.JSONDecodeError as exc:
+                if exc.msg.startswith("nested deeper"):
+                    raise _TooDeep(exc.msg) from None
                 return None  # the API says the body cannot be parsed
+            except ValueError:
+                return None  # not UTF-8: likewise
             return _nul_in(decoded, "")
         if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             for name, values in request.POST.lists():  # uploaded files are not read here
@@ -88,26 +103,32 @@ def _field_with_nul(request: HttpRequest) -> str | None:
 
 
 class RefuseNul:
-    """Refuse any request whose path, parameters or fields hold a NUL character.
+    """Refuse any request whose path, parameters or fields hold a NUL character, or whose
+    JSON body nests deeper than `json_text.MAX_DEPTH` levels.
 
-    No text in rempart can hold one, and PostgreSQL refuses it in any query, even a lookup
-    (`GET /api/batches/%00` was an error 500 there, a 404 on SQLite). The API gets its JSON
-    error, a page the 400 page.
+    No text in rempart can hold a NUL, and PostgreSQL refuses it in any query, even a lookup
+    (`GET /api/batches/%00` was an error 500 there, a 404 on SQLite). A body of a few
+    thousand nested `[` made the API's JSON parser fail with a RecursionError (an error 500).
+    The API gets its JSON error, a page the 400 page.
     """
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        field = _field_with_nul(request)
-        if field is None:
-            return self.get_response(request)
-        message = "NUL characters are not accepted"
+        try:
+            field = _field_with_nul(request)
+        except _TooDeep as exc:
+            message, field = f"the JSON body is {exc}", ""
+        else:
+            if field is None:
+                return self.get_response(request)
+            message = "NUL characters are not accepted"
         if request.path.startswith("/api/"):
             return JsonResponse({"message": message, "field": field or None}, status=400)
         from rempart.mes.core.pages import error_page
 
-        return error_page(request, 400, f"{message} ({field})")
+        return error_page(request, 400, f"{message} ({field})" if field else message)
 
 
 class SecurityHeaders:

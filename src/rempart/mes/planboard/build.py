@@ -32,6 +32,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from rempart.domain import json_text
 from rempart.domain.batch import BatchState
 from rempart.domain.lot import LotStatus
 from rempart.domain.master_record import MasterRecordState
@@ -161,7 +162,7 @@ class BoardParameters:
 def p50_from_montecarlo(text: str, field: str) -> tuple[float, str]:
     """The P50 of good vials from `rempart twin montecarlo --json` output, and its source."""
     try:
-        data = json.loads(text)
+        data = json_text.loads(text)
     except json.JSONDecodeError as exc:
         raise Refused(
             f"not the JSON of rempart twin montecarlo --json (line {exc.lineno}: {exc.msg})",
