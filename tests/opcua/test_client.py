@@ -77,6 +77,34 @@ async def test_catch_up_stores_everything_once_and_reports_true_gaps(
         assert again.gaps == []
 
 
+#: Sequences the garbling server sends garbled: bad JSON, nested 5,000 deep, no kind.
+GARBLED = {7: "{not json", 8: "[" * 5000 + "]" * 5000, 9: '{"line": "LINE-1"}'}
+
+
+class GarblingServer(TwinServer):
+    """A line whose journal sends the entries of `GARBLED` garbled."""
+
+    def read_entries(self, from_sequence: int, max_count: int) -> list[str]:
+        texts = super().read_entries(from_sequence, max_count)
+        return [
+            GARBLED.get(from_sequence + i, text) for i, text in enumerate(texts)
+        ]  # no sequence is dropped here, so position i is sequence from_sequence + i
+
+
+async def test_garbled_entries_become_a_data_gap_and_the_rest_is_stored() -> None:
+    line = FillingLine(quiet_params(), seed=13, start=START)
+    line.step(3600)
+    sink = MemorySink()
+    async with (
+        GarblingServer(line, port=free_port(), speed=None) as server,
+        LineClient(server.endpoint) as client,
+    ):
+        last = await client.last_sequence()
+        report = await catch_up(client, sink, page_size=100)
+    assert report.gaps == [(7, 9)]
+    assert set(sink.entries) == set(range(1, last + 1)) - {7, 8, 9}
+
+
 async def test_pages_smaller_than_the_gap_still_find_it(lossy_server: TwinServer) -> None:
     sink = MemorySink()
     async with LineClient(lossy_server.endpoint) as line:

@@ -33,6 +33,7 @@ from asyncua.client.client import Client
 from asyncua.common.node import Node
 from asyncua.ua.uaerrors import UaError
 
+from rempart.domain import json_text
 from rempart.opcua.address_space import PACKML_METHODS, PACKML_NS_URI, REMPART_NS_URI
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ class LineStatus:
 def parse_entry(text: str) -> dict[str, Any]:
     """One journal entry, checked for the fields every kind has."""
     try:
-        entry = json.loads(text)
+        entry = json_text.loads(text)
     except json.JSONDecodeError as exc:
         raise MalformedEntry(f"not JSON: {exc.msg}") from None
     if not isinstance(entry, dict):
@@ -198,6 +199,7 @@ class LineClient:
     async def read_journal(
         self, from_sequence: int, max_count: int = MAX_PAGE
     ) -> list[dict[str, Any]]:
+        """Up to `max_count` entries from `from_sequence`; unreadable ones are left out."""
         if self._journal is None:
             raise LineUnavailable(f"not connected to {self.endpoint}")
         outputs = await self._call(
@@ -207,7 +209,15 @@ class LineClient:
             ua.Variant(max_count, ua.VariantType.Int32),
         )
         texts = outputs[0] if outputs and outputs[0] is not None else []
-        return [parse_entry(text) for text in texts]
+        entries = []
+        for text in texts:
+            try:
+                entries.append(parse_entry(text))
+            except MalformedEntry as exc:
+                # Left out: its sequence is then a hole, re-read once by catch_up and recorded
+                # as a data gap if it stays unreadable (it stopped the ingester before).
+                log.warning("unreadable machine journal entry left out: %s", exc)
+        return entries
 
     async def status(self) -> LineStatus:
         pk, rp = self._pk, self._rp
