@@ -233,3 +233,20 @@ def test_viable_em_attaches_to_the_batches_running_and_grade_a_growth_opens_a_de
             services.record_viable_em(qc, **args)  # type: ignore[arg-type]
         assert refused.value.field == field
     assert ViableEmResult.objects.count() == 3
+
+
+def test_csv_a_nul_or_an_overlong_field_is_named_by_line_not_a_crash(
+    world: World, batch: object
+) -> None:
+    # csv raised "field larger than field limit" (an error 500); PostgreSQL refused the NUL.
+    qc = world.users["qc"]
+    cases = (
+        ("sample_id,value\nQC-R-1-ASY,100\nQC-R-1\x00-END,1\n", "line 3", "NUL characters"),
+        ("sample_id,value\nQC-R-1-ASY," + "9" * 200_000 + "\n", "line 2", "not readable as CSV"),
+    )
+    for text, line, problem in cases:
+        with pytest.raises(Refused) as refused:
+            services.import_results_csv(qc, text)
+        assert refused.value.field == line
+        assert refused.value.message.startswith(f"{line}: {problem}")
+    assert QcResult.objects.count() == 0

@@ -241,8 +241,19 @@ def import_results_csv(user: User, text: str, request_id: str = "") -> ImportRep
     require(user, Action.RECORD_QC_RESULT)
     if not text.strip():
         raise Refused("the file is empty", field="file")
+    if "\x00" in text:  # PostgreSQL refuses it in any query: name the line
+        line = "line " + str(text.count("\n", 0, text.index("\x00")) + 1)
+        raise Refused(f"{line}: NUL characters are not accepted", field=line)
     dialect = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=dialect)
+    try:
+        return _import_rows(user, reader, request_id)
+    except csv.Error as exc:  # e.g. a field over the csv module's 131,072 characters
+        line = f"line {reader.reader.line_num}"  # the DictReader counts only whole rows
+        raise Refused(f"{line}: not readable as CSV ({exc})", field=line) from None
+
+
+def _import_rows(user: User, reader: csv.DictReader[str], request_id: str) -> ImportReport:
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
