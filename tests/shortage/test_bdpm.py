@@ -89,6 +89,16 @@ GOOD = (
         ("60929148\t\t2\tTension\t12/05/2025\t2025-07-04\t\thttps://a", "update date"),
         ("60929148\t\t2\tTension\t12/05/2025\t04/07/2025\t01/06/2025\thttps://a", "back-in-supply"),
         ("60929148\t\t2\tTension\t12/05/2025\t04/07/2025", "8 tab-separated columns"),
+        # Longer than its column (PostgreSQL refused the bulk insert: error 500), or a NUL.
+        (
+            "60929148\t\t2\t" + "T" * 101 + "\t12/05/2025\t04/07/2025\t\thttps://a",
+            "label: at most 100",
+        ),
+        (
+            "60929148\t\t2\tTension\t12/05/2025\t04/07/2025\t\thttps://" + "a" * 500,
+            "URL: at most 500",
+        ),
+        ("60929148\t\t2\tTen\x00sion\t12/05/2025\t04/07/2025\t\thttps://a", "NUL character"),
     ],
 )
 def test_malformed_line_named_by_number(bad_line: str, words: str) -> None:
@@ -104,6 +114,17 @@ def test_malformed_line_named_by_number(bad_line: str, words: str) -> None:
         "60929148",
         "60822363",
     ]
+
+
+def test_a_mitm_name_or_url_longer_than_its_column_is_a_malformed_line() -> None:
+    good = "68309829\tM03AB01\tCELOCURINE\thttps://x\n"
+    for bad, words in (
+        ("68309829\tM03AB01\t" + "N" * 501 + "\thttps://x\n", "name: at most 500"),
+        ("68309829\tM03AB01\tCELOCURINE\thttps://" + "x" * 500 + "\n", "URL: at most 500"),
+    ):
+        with pytest.raises(BdpmFormatError, match=words) as err:
+            read_bdpm((good + bad).encode(), source="mitm.txt")
+        assert err.value.line == 2
 
 
 def test_unrecognised_and_empty_files(tmp_path: Path) -> None:

@@ -23,6 +23,11 @@ CIP13_RE = re.compile(r"^\d{13}$")
 #: ATC codes at any level: M, M03, M03A, M03AC, M03AC09 (the MITM list has levels 3-5).
 ATC_RE = re.compile(r"^[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?$")
 DATE_RE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+#: The longest name, label and URL stored (the MES columns' lengths): a longer one is a
+#: malformed line, like a NUL character in any column.
+MAX_NAME = 500
+MAX_LABEL = 100
+MAX_URL = 500
 
 
 class ErrorPolicy(StrEnum):
@@ -138,6 +143,12 @@ def _parse_date(value: str, field: str) -> date:
         raise ValueError(f"{field}: not a calendar date: {value!r}") from None
 
 
+def _text(value: str, field: str, limit: int) -> str:
+    if len(value) > limit:
+        raise ValueError(f"{field}: at most {limit} characters, got {len(value)}")
+    return value
+
+
 def _parse_mitm(cols: list[str]) -> MitmEntry:
     if len(cols) != 4:
         raise ValueError(f"expected 4 tab-separated columns, found {len(cols)}")
@@ -148,7 +159,7 @@ def _parse_mitm(cols: list[str]) -> MitmEntry:
         raise ValueError(f"ATC: not an ATC code: {atc!r}")
     if not name:
         raise ValueError("name: empty")
-    return MitmEntry(cis, atc, name, url)
+    return MitmEntry(cis, atc, _text(name, "name", MAX_NAME), _text(url, "URL", MAX_URL))
 
 
 def _parse_availability(cols: list[str]) -> AvailabilityRecord:
@@ -170,11 +181,11 @@ def _parse_availability(cols: list[str]) -> AvailabilityRecord:
         cis=cis,
         cip13=cip13,
         status=status,
-        label=label or status.label_fr,
+        label=_text(label, "label", MAX_LABEL) or status.label_fr,
         start_date=_parse_date(start, "start date"),
         update_date=_parse_date(update, "update date"),
         back_in_supply_date=back_date,
-        url=url,
+        url=_text(url, "URL", MAX_URL),
     )
 
 
@@ -228,6 +239,8 @@ def read_bdpm(
             continue
         seen.add(line)
         try:
+            if "\x00" in line:
+                raise ValueError("a NUL character (the file is not BDPM text)")
             rows.append(parse(line.split("\t")))
         except ValueError as exc:
             if on_error is ErrorPolicy.FAIL:

@@ -14,7 +14,7 @@ from django.db.models.functions import Now
 
 from rempart.mes.catalog.models import Hospital, Product
 from rempart.shortage.alerts import AlertKind
-from rempart.shortage.bdpm import FileKind, SupplyStatus
+from rempart.shortage.bdpm import MAX_LABEL, MAX_NAME, MAX_URL, FileKind, SupplyStatus
 
 
 class BdpmImport(models.Model):
@@ -52,11 +52,11 @@ class SupplyStatusRecord(models.Model):
     cis = models.CharField(max_length=8, db_index=True)
     cip13 = models.CharField(max_length=13, blank=True)
     status = models.PositiveSmallIntegerField(choices=[(s.value, s.label_fr) for s in SupplyStatus])
-    label = models.CharField(max_length=100)
+    label = models.CharField(max_length=MAX_LABEL)
     start_date = models.DateField()
     update_date = models.DateField()
     back_in_supply_date = models.DateField(null=True, blank=True)
-    url = models.CharField(max_length=500, blank=True)
+    url = models.CharField(max_length=MAX_URL, blank=True)
 
     class Meta:
         ordering = ("cis", "start_date")
@@ -73,8 +73,8 @@ class MitmSpecialty(models.Model):
     )
     cis = models.CharField(max_length=8, db_index=True)
     atc = models.CharField(max_length=7, db_index=True)
-    name = models.CharField(max_length=500)
-    url = models.CharField(max_length=500, blank=True)
+    name = models.CharField(max_length=MAX_NAME)
+    url = models.CharField(max_length=MAX_URL, blank=True)
 
     class Meta:
         ordering = ("cis",)
