@@ -42,14 +42,11 @@ class MemorySink:
         covered = set(self.entries) | {s for a, b in self.gaps for s in range(a, b + 1)}
         return max(covered, default=0)
 
-    def store(self, entries: Sequence[dict[str, Any]]) -> None:
+    def store(self, entries: Sequence[dict[str, Any]], gaps: Sequence[tuple[int, int]]) -> None:
         self.store_calls += 1
         for entry in entries:
             self.entries.setdefault(int(entry["sequence"]), entry)
-
-    def record_gap(self, first: int, last: int) -> None:
-        if (first, last) not in self.gaps:
-            self.gaps.append((first, last))
+        self.gaps.extend(gap for gap in gaps if gap not in self.gaps)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -5,16 +5,17 @@
        │  (resume from sink.last_sequence(), page with ReadJournal, check continuity,
        │   reconnect with bounded back-off; never hangs: every call has a timeout)
        ▼
- JournalSink (protocol): last_sequence() / store(entries) / record_gap(first, last)
-       — the MES implements it on the database (idempotent on (line, sequence));
-         tests implement it in memory.
+ JournalSink (protocol): last_sequence() / store(entries, gaps)
+       — the MES implements it on the database (idempotent on (line, sequence); a page's
+         entries and gaps in one transaction); tests implement it in memory.
 ```
 
 The journal contract is docs/opcua.md: sequences 1, 2, 3, ... without gaps; `ReadJournal
 (FromSequence, MaxCount)` returns the entries of [FromSequence, FromSequence + MaxCount) in
-order. An entry missing from a page is re-read once; if it is still missing it is a machine
-data gap: the sink records it (it will block the release of the batches it touches) and the
-follower goes on, so that one lost entry never stops ingestion.
+order. An entry missing from a page (or unreadable: not the documented JSON object) is
+re-read once; if it is still missing it is a machine data gap: the sink records it with the
+page (it will block the release of the batches it touches) and the follower goes on, so that
+one lost entry never stops ingestion.
 
 This module never imports the twin: it talks to any server with the documented node model.
 """
@@ -101,6 +102,8 @@ def parse_entry(text: str) -> dict[str, Any]:
     for key, kind in (("line", str), ("sequence", int), ("timestamp", str), ("kind", str)):
         if not isinstance(entry.get(key), kind) or isinstance(entry.get(key), bool):
             raise MalformedEntry(f"{key}: missing or not a {kind.__name__}")
+    if entry["sequence"] < 1:
+        raise MalformedEntry("sequence: not a positive integer")
     if not isinstance(entry.get("data"), dict):
         raise MalformedEntry("data: missing or not an object")
     return entry
@@ -258,13 +261,16 @@ class LineClient:
 
 
 class JournalSink(Protocol):
-    """Where entries go. Implementations must be idempotent on (line, sequence)."""
+    """Where entries go. Implementations must be idempotent on (line, sequence).
+
+    `store` keeps a page's entries and its gaps (sequence ranges that could not be read)
+    together, all or nothing: a crash between the two would otherwise leave the entries
+    stored and the gap forgotten, as `last_sequence` covers both.
+    """
 
     def last_sequence(self) -> int: ...
 
-    def store(self, entries: Sequence[dict[str, Any]]) -> None: ...
-
-    def record_gap(self, first: int, last: int) -> None: ...
+    def store(self, entries: Sequence[dict[str, Any]], gaps: Sequence[tuple[int, int]]) -> None: ...
 
 
 @dataclass
@@ -314,13 +320,13 @@ async def catch_up(line: LineClient, sink: JournalSink, *, page_size: int = MAX_
             entries.extend(e for e in retry if first <= e["sequence"] <= last)
         entries.sort(key=lambda e: int(e["sequence"]))
         unique = list({int(e["sequence"]): e for e in entries}.values())
-        if unique:
-            sink.store(unique)
-            report.entries_stored += len(unique)
-        for first, last in find_gaps(stored + 1, window_end, [e["sequence"] for e in unique]):
+        gaps = find_gaps(stored + 1, window_end, [e["sequence"] for e in unique])
+        for first, last in gaps:
             log.warning("machine data gap: sequences %d-%d cannot be read", first, last)
-            sink.record_gap(first, last)
-            report.gaps.append((first, last))
+        if unique or gaps:
+            sink.store(unique, gaps)
+        report.entries_stored += len(unique)
+        report.gaps.extend(gaps)
         stored = window_end
     report.last_sequence = stored
     return report

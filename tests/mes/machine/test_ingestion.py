@@ -25,6 +25,7 @@ from rempart.mes.machine.services import (
     open_gaps_for,
     record_data_gap,
     resolve_data_gap,
+    store_page,
 )
 from rempart.mes.quality.services import close_deviation, open_deviations_for
 from rempart.twin.line import FillingLine
@@ -116,6 +117,55 @@ def test_bad_entries_are_refused_naming_the_field_and_store_nothing(db: None) ->
         ingest_machine_events("LINE-2", JOURNAL[:3])
     assert caught.value.field == "line"
     assert not MachineEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"batch_id": "B" * 65}, "batch_id", "at most 64 characters"),
+        ({"kind": "k" * 41}, "kind", "1 to 40 characters"),
+        ({"timestamp": "2026-01-05T09:00:00"}, "timestamp", "with its offset"),
+        ({"timestamp": "yesterday"}, "timestamp", "ISO 8601"),
+        ({"data": {"x": float("nan")}}, "data", "no canonical JSON form"),
+        ({"data": {"x": 2**60}}, "data", "no canonical JSON form"),
+        ({"data": {"x": "a\x00b"}}, "data", "NUL characters"),
+    ],
+)
+def test_an_entry_the_event_table_cannot_hold_is_refused_naming_it(
+    db: None, change: dict[str, Any], field: str, words: str
+) -> None:
+    # The same answer on SQLite and PostgreSQL: PostgreSQL alone refused a long batch id or
+    # a NUL (error 500); rfc8785 raised on NaN in both.
+    with pytest.raises(Refused) as caught:
+        ingest_machine_events("LINE-1", [*JOURNAL[:5], {**JOURNAL[5], **change}])
+    assert caught.value.field == field
+    assert "sequence 6" in caught.value.message
+    assert words in caught.value.message
+    assert not MachineEvent.objects.exists()
+
+
+def test_a_page_keeps_its_good_entries_and_makes_each_bad_one_a_data_gap(db: None) -> None:
+    page = [
+        *JOURNAL[:6],
+        {**JOURNAL[6], "data": {"x": float("nan")}},
+        JOURNAL[7],
+        {**JOURNAL[8], "batch_id": "B" * 65},
+        *JOURNAL[9:12],
+    ]
+    report = store_page("LINE-1", page, gaps=[(13, 14)])
+    assert report.stored == 10
+    stored = set(MachineEvent.objects.values_list("sequence", flat=True))
+    assert stored == set(range(1, 13)) - {7, 9}
+    gaps = set(DataGap.objects.values_list("first_sequence", "last_sequence"))
+    assert gaps == {(7, 7), (9, 9), (13, 14)}
+
+
+def test_a_page_from_another_line_stores_nothing_not_even_its_gaps(db: None) -> None:
+    with pytest.raises(Refused) as caught:
+        store_page("LINE-2", JOURNAL[:3], gaps=[(4, 4)])
+    assert caught.value.field == "line"
+    assert not MachineEvent.objects.exists()
+    assert not DataGap.objects.exists()
 
 
 def filling_batch(world: World, number: str) -> Batch:

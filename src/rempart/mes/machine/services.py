@@ -11,6 +11,7 @@ data gap on the batches it touches. `DatabaseSink` is the `JournalSink` the inge
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ from rempart.mes.quality.services import record_deviation
 
 INGEST_REASON = "machine journal ingestion"
 
+log = logging.getLogger(__name__)
+
 
 def ingester(line_id: str) -> Actor:
     return Actor(f"system:ingest:{line_id}", f"ingester {line_id}", "system")
@@ -72,23 +75,103 @@ def _timestamp_text(text: str, when: datetime) -> str:
     return seal.timestamp_text(when)
 
 
+#: The largest sequence a BigIntegerField holds.
+MAX_SEQUENCE = 2**63 - 1
+
+
 def _check(line_id: str, entries: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
-    """Entries keyed by sequence (duplicates within the page collapse), or `Refused`."""
+    """Entries keyed by sequence (duplicates within the page collapse), or `Refused`.
+
+    Every entry must fit the event table the same way on SQLite and PostgreSQL
+    (`_entry_problem`); `store_page` turns the ones that do not into data gaps first.
+    """
     unique: dict[int, dict[str, Any]] = {}
     for index, entry in enumerate(entries):
-        if entry.get("line") != line_id:
-            raise Refused(
-                f"entry {index} is from line {entry.get('line')!r}, not {line_id}", field="line"
-            )
-        sequence = entry.get("sequence")
-        if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1:
-            raise Refused(f"entry {index}: sequence must be a positive integer", field="sequence")
-        if not isinstance(entry.get("data"), dict) or not isinstance(entry.get("kind"), str):
-            raise Refused(
-                f"entry {index} (sequence {sequence}): kind or data missing", field="data"
-            )
+        sequence = _sequence_of(line_id, index, entry)
+        problem = _entry_problem(entry, canonical=False)  # the insert computes that form
+        if problem is not None:
+            field, message = problem
+            raise Refused(f"entry {index} (sequence {sequence}): {message}", field=field)
         unique.setdefault(sequence, entry)
     return unique
+
+
+def _sequence_of(line_id: str, index: int, entry: dict[str, Any]) -> int:
+    """The entry's sequence, or `Refused` when it is not an entry of this line's journal."""
+    if entry.get("line") != line_id:
+        raise Refused(
+            f"entry {index} is from line {entry.get('line')!r}, not {line_id}", field="line"
+        )
+    sequence = entry.get("sequence")
+    if (
+        not isinstance(sequence, int)
+        or isinstance(sequence, bool)
+        or not 1 <= sequence <= MAX_SEQUENCE
+    ):
+        raise Refused(f"entry {index}: sequence must be a positive integer", field="sequence")
+    return sequence
+
+
+def _entry_problem(entry: dict[str, Any], *, canonical: bool = True) -> tuple[str, str] | None:
+    """(field, what is wrong) for an entry the event table cannot hold as it is, or None:
+    its kind and batch id within their columns, a timestamp with its offset, and data that
+    has an RFC 8785 form (finite numbers, integers within ±2^53) without NUL characters
+    (PostgreSQL's jsonb refuses them)."""
+    if not isinstance(entry.get("data"), dict) or not isinstance(entry.get("kind"), str):
+        return "data", "kind or data missing"
+    kind_length = MachineEvent._meta.get_field("kind").max_length or 0
+    batch_length = MachineEvent._meta.get_field("batch_number").max_length or 0
+    if not 1 <= len(entry["kind"]) <= kind_length:
+        return "kind", f"kind must be 1 to {kind_length} characters"
+    batch_id = entry.get("batch_id")
+    if batch_id is not None and (not isinstance(batch_id, str) or len(batch_id) > batch_length):
+        return "batch_id", f"batch_id must be text of at most {batch_length} characters"
+    try:
+        moment = datetime.fromisoformat(str(entry.get("timestamp")).replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        return "timestamp", "timestamp must be ISO 8601 with its offset"
+    if canonical:
+        try:
+            seal.canonical_text(entry["data"])
+        except ValueError as exc:
+            return "data", _no_canonical_form(exc)
+    if _has_nul([entry["kind"], batch_id, entry["data"]]):
+        return "data", "NUL characters are not accepted"
+    return None
+
+
+def _no_canonical_form(exc: ValueError) -> str:
+    return f"data has no canonical JSON form ({exc})"  # rfc8785: NaN, infinity, > 2^53
+
+
+def _canonical_texts(entries: Sequence[dict[str, Any]]) -> list[str]:
+    """Each entry's data as its RFC 8785 text, or `Refused` naming the first without one."""
+    texts = []
+    for entry in entries:
+        try:
+            texts.append(seal.canonical_text(entry["data"]))
+        except ValueError as exc:
+            message = f"sequence {entry['sequence']}: {_no_canonical_form(exc)}"
+            raise Refused(message, field="data") from None
+    return texts
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether any string (or key) in a decoded JSON value holds a NUL, without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 #: MachineEvent columns as inserted in bulk.
@@ -139,7 +222,7 @@ def ingest_machine_events(line_id: str, entries: Sequence[dict[str, Any]]) -> In
         whens = [_timestamp(e["timestamp"]) for e in new]
         adapted = [connection.ops.adapt_datetimefield_value(when) for when in whens]
         # The data is stored as its RFC 8785 text, which the seal hashes (0011).
-        data_texts = [seal.canonical_text(e["data"]) for e in new]
+        data_texts = _canonical_texts(new)
         _insert(
             MachineEvent._meta.db_table,
             EVENT_COLUMNS,
@@ -329,6 +412,36 @@ def _reconcile(line_id: str, entry: dict[str, Any], batch_number: str, when: dat
     return opened
 
 
+def store_page(
+    line_id: str, entries: Sequence[dict[str, Any]], gaps: Sequence[tuple[int, int]] = ()
+) -> IngestReport:
+    """One page as the follower read it, in one transaction: its entries, the sequence
+    ranges it could not read (`gaps`), and as a data gap of its own each entry that the
+    event table cannot hold as it is (`_entry_problem`: a garbled entry stopped the
+    ingester, on the same page at every restart). Entries of another line, or without a
+    sequence, refuse the whole page: the ingester is then following the wrong endpoint."""
+    storable: list[dict[str, Any]] = []
+    unstorable: list[int] = []
+    for index, entry in enumerate(entries):
+        sequence = _sequence_of(line_id, index, entry)
+        problem = _entry_problem(entry)
+        if problem is None:
+            storable.append(entry)
+        else:
+            log.warning(
+                "line %s, sequence %d cannot be stored (%s): recorded as a data gap",
+                line_id,
+                sequence,
+                problem[1],
+            )
+            unstorable.append(sequence)
+    with audited_write(ingester(line_id), reason=INGEST_REASON):
+        report = ingest_machine_events(line_id, storable)
+        for first, last in [*gaps, *((s, s) for s in sorted(set(unstorable)))]:
+            record_data_gap(line_id, first, last)
+    return report
+
+
 def record_data_gap(line_id: str, first: int, last: int) -> list[DataGap]:
     """Sequences [first, last] cannot be read: one data gap per batch it touches (the batch
     ids of the entries on either side and the batches filling on the line), or one without a
@@ -390,11 +503,8 @@ class DatabaseSink:
     def last_sequence(self) -> int:
         return self._db.submit(self._last_sequence).result()
 
-    def store(self, entries: Sequence[dict[str, Any]]) -> None:
-        self._db.submit(ingest_machine_events, self.line_id, entries).result()
-
-    def record_gap(self, first: int, last: int) -> None:
-        self._db.submit(record_data_gap, self.line_id, first, last).result()
+    def store(self, entries: Sequence[dict[str, Any]], gaps: Sequence[tuple[int, int]]) -> None:
+        self._db.submit(store_page, self.line_id, entries, gaps).result()
 
     def close(self) -> None:
         """Close the worker thread's database connection, then the thread."""
