@@ -160,6 +160,57 @@ def test_a_page_keeps_its_good_entries_and_makes_each_bad_one_a_data_gap(db: Non
     assert gaps == {(7, 7), (9, 9), (13, 14)}
 
 
+def _with_data(index: int, **changes: Any) -> dict[str, Any]:
+    entry = JOURNAL[index]
+    return {**entry, "data": {**entry["data"], **changes}}
+
+
+def _stations(**inspection: Any) -> dict[str, Any]:
+    stations = JOURNAL[75]["data"]["stations"]
+    return {**stations, "inspection": {**stations["inspection"], **inspection}}
+
+
+def _alarm(**data: Any) -> dict[str, Any]:
+    base = {"alarm_id": "AL1", "code": "cap_jam", "station": "capping", "severity": "fault"}
+    return {**JOURNAL[3], "kind": "alarm_raised", "data": {**base, "message": "jam", **data}}
+
+
+@pytest.mark.parametrize(
+    ("entry", "field"),
+    [
+        (_with_data(3, count_0_5um_per_m3="141"), "data.count_0_5um_per_m3"),
+        (_with_data(3, level="panic"), "data.level"),
+        (_with_data(3, location="L" * 61), "data.location"),
+        (_with_data(75, vial_sequence=None), "data.vial_sequence"),
+        (_with_data(75, terminal_state="lost"), "data.terminal_state"),
+        (_with_data(75, stations=_stations(defect="d" * 41)), "data.stations.inspection.defect"),
+        (_with_data(104, accepted=-1), "data.accepted"),
+        (_with_data(104, vials_issued=2**40), "data.vials_issued"),
+        (_alarm(code="c" * 41), "data.code"),
+        (_alarm(station=["capping"]), "data.station"),
+    ],
+)
+def test_a_field_derivation_reads_that_breaks_the_contract_is_named(
+    db: None, entry: dict[str, Any], field: str
+) -> None:
+    # Each stopped the ingester before (ValueError in derivation, or PostgreSQL's errors).
+    with pytest.raises(Refused) as caught:
+        ingest_machine_events("LINE-1", [entry])
+    assert caught.value.field == field
+    assert not MachineEvent.objects.exists()
+    store_page("LINE-1", [entry])
+    sequence = entry["sequence"]
+    assert list(DataGap.objects.values_list("first_sequence", "last_sequence")) == [
+        (sequence, sequence)
+    ]
+
+
+def test_the_twin_journal_keeps_the_contract(db: None) -> None:
+    report = store_page("LINE-1", JOURNAL)
+    assert report.stored == len(JOURNAL)
+    assert not DataGap.objects.exists()
+
+
 def test_a_page_from_another_line_stores_nothing_not_even_its_gaps(db: None) -> None:
     with pytest.raises(Refused) as caught:
         store_page("LINE-2", JOURNAL[:3], gaps=[(4, 4)])

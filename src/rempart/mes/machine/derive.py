@@ -22,7 +22,7 @@ from rempart.mes.machine.models import (
 TERMINAL_STATES = ("accepted", "rejected", "qc_sample", "destroyed")
 
 
-def _station(stations: Any, name: str) -> dict[str, Any]:
+def station_record(stations: Any, name: str) -> dict[str, Any]:
     if isinstance(stations, list):
         for record in stations:
             if isinstance(record, dict) and record.get("station") == name:
@@ -86,10 +86,10 @@ def vial_values(
     database by the caller, or a datetime)."""
     data = entry["data"]
     stations = data.get("stations")
-    filling = _station(stations, "filling")
-    reseal = _station(stations, "laser_reseal")
-    capping = _station(stations, "capping")
-    inspection = _station(stations, "inspection")
+    filling = station_record(stations, "filling")
+    reseal = station_record(stations, "laser_reseal")
+    capping = station_record(stations, "capping")
+    inspection = station_record(stations, "inspection")
     deviation_pct = _float(filling.get("deviation_pct"))
     return (
         entry["batch_id"],

@@ -32,7 +32,7 @@ from rempart.mes.audit.context import Actor, audited_write
 from rempart.mes.batches.models import Batch
 from rempart.mes.batches.services import move
 from rempart.mes.core.errors import Conflict, NotPermitted, Refused
-from rempart.mes.machine import derive, seal
+from rempart.mes.machine import contract, derive, seal
 from rempart.mes.machine.limits import approved_limit_sets, media_fill_coverages
 from rempart.mes.machine.models import (
     Alarm,
@@ -113,10 +113,11 @@ def _sequence_of(line_id: str, index: int, entry: dict[str, Any]) -> int:
 
 
 def _entry_problem(entry: dict[str, Any], *, canonical: bool = True) -> tuple[str, str] | None:
-    """(field, what is wrong) for an entry the event table cannot hold as it is, or None:
-    its kind and batch id within their columns, a timestamp with its offset, and data that
-    has an RFC 8785 form (finite numbers, integers within ±2^53) without NUL characters
-    (PostgreSQL's jsonb refuses them)."""
+    """(field, what is wrong) for an entry the batch record cannot hold as it is, or None:
+    its kind and batch id within their columns, a timestamp with its offset, data that has
+    an RFC 8785 form (finite numbers, integers within ±2^53) without NUL characters
+    (PostgreSQL's jsonb refuses them), and the fields derivation reads as documented
+    (`contract.data_problem`)."""
     if not isinstance(entry.get("data"), dict) or not isinstance(entry.get("kind"), str):
         return "data", "kind or data missing"
     kind_length = MachineEvent._meta.get_field("kind").max_length or 0
@@ -139,7 +140,7 @@ def _entry_problem(entry: dict[str, Any], *, canonical: bool = True) -> tuple[st
             return "data", _no_canonical_form(exc)
     if _has_nul([entry["kind"], batch_id, entry["data"]]):
         return "data", "NUL characters are not accepted"
-    return None
+    return contract.data_problem(entry["kind"], entry["data"])
 
 
 def _no_canonical_form(exc: ValueError) -> str:
