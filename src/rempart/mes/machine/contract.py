@@ -1,4 +1,6 @@
-"""The fields of a journal entry's `data` that the batch record is derived from, checked.
+"""What a journal entry must be for the batch record to hold it: `entry_problem` checks the
+common fields against the event table, and `data_problem` the fields of its `data` that the
+record is derived from.
 
 docs/opcua.md ("Kinds and their fields") is the contract. Derivation (`derive.py`,
 `services._derive`) reads a few fields of each kind into typed columns; a field of another
@@ -11,15 +13,19 @@ them as null or its default.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import models
 
+from rempart.mes.core.errors import Refused
+from rempart.mes.machine import seal
 from rempart.mes.machine.derive import TERMINAL_STATES, station_record
 from rempart.mes.machine.models import (
     Alarm,
     Intervention,
+    MachineEvent,
     ParticleReading,
     Reconciliation,
     VialRecord,
@@ -137,3 +143,86 @@ def data_problem(kind: str, data: dict[str, Any]) -> tuple[str, str] | None:
                 path = f"data.stations.inspection.{name}"
                 return path, f"{path}: {problem}"
     return None
+
+
+#: The largest sequence a BigIntegerField holds.
+MAX_SEQUENCE = 2**63 - 1
+
+
+def sequence_of(line_id: str, index: int, entry: dict[str, Any]) -> int:
+    """The entry's sequence, or `Refused` when it is not an entry of this line's journal."""
+    if entry.get("line") != line_id:
+        raise Refused(
+            f"entry {index} is from line {entry.get('line')!r}, not {line_id}", field="line"
+        )
+    sequence = entry.get("sequence")
+    if (
+        not isinstance(sequence, int)
+        or isinstance(sequence, bool)
+        or not 1 <= sequence <= MAX_SEQUENCE
+    ):
+        raise Refused(f"entry {index}: sequence must be a positive integer", field="sequence")
+    return sequence
+
+
+def entry_problem(entry: dict[str, Any], *, canonical: bool = True) -> tuple[str, str] | None:
+    """(field, what is wrong) for an entry the batch record cannot hold as it is, or None:
+    its kind and batch id within their columns, a timestamp with its offset, data that has
+    an RFC 8785 form (finite numbers, integers within ±2^53) without NUL characters
+    (PostgreSQL's jsonb refuses them), and the fields derivation reads as documented
+    (`data_problem`)."""
+    if not isinstance(entry.get("data"), dict) or not isinstance(entry.get("kind"), str):
+        return "data", "kind or data missing"
+    kind_length = MachineEvent._meta.get_field("kind").max_length or 0
+    batch_length = MachineEvent._meta.get_field("batch_number").max_length or 0
+    if not 1 <= len(entry["kind"]) <= kind_length:
+        return "kind", f"kind must be 1 to {kind_length} characters"
+    batch_id = entry.get("batch_id")
+    if batch_id is not None and (not isinstance(batch_id, str) or len(batch_id) > batch_length):
+        return "batch_id", f"batch_id must be text of at most {batch_length} characters"
+    try:
+        moment = datetime.fromisoformat(str(entry.get("timestamp")).replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        return "timestamp", "timestamp must be ISO 8601 with its offset"
+    if canonical:
+        try:
+            seal.canonical_text(entry["data"])
+        except ValueError as exc:
+            return "data", _no_canonical_form(exc)
+    if _has_nul([entry["kind"], batch_id, entry["data"]]):
+        return "data", "NUL characters are not accepted"
+    return data_problem(entry["kind"], entry["data"])
+
+
+def _no_canonical_form(exc: ValueError) -> str:
+    return f"data has no canonical JSON form ({exc})"  # rfc8785: NaN, infinity, > 2^53
+
+
+def canonical_texts(entries: Sequence[dict[str, Any]]) -> list[str]:
+    """Each entry's data as its RFC 8785 text, or `Refused` naming the first without one."""
+    texts = []
+    for entry in entries:
+        try:
+            texts.append(seal.canonical_text(entry["data"]))
+        except ValueError as exc:
+            message = f"sequence {entry['sequence']}: {_no_canonical_form(exc)}"
+            raise Refused(message, field="data") from None
+    return texts
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether any string (or key) in a decoded JSON value holds a NUL, without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

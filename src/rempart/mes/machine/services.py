@@ -75,104 +75,21 @@ def _timestamp_text(text: str, when: datetime) -> str:
     return seal.timestamp_text(when)
 
 
-#: The largest sequence a BigIntegerField holds.
-MAX_SEQUENCE = 2**63 - 1
-
-
 def _check(line_id: str, entries: Sequence[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """Entries keyed by sequence (duplicates within the page collapse), or `Refused`.
 
     Every entry must fit the event table the same way on SQLite and PostgreSQL
-    (`_entry_problem`); `store_page` turns the ones that do not into data gaps first.
+    (`contract.entry_problem`); `store_page` turns the ones that do not into data gaps first.
     """
     unique: dict[int, dict[str, Any]] = {}
     for index, entry in enumerate(entries):
-        sequence = _sequence_of(line_id, index, entry)
-        problem = _entry_problem(entry, canonical=False)  # the insert computes that form
+        sequence = contract.sequence_of(line_id, index, entry)
+        problem = contract.entry_problem(entry, canonical=False)  # the insert computes that form
         if problem is not None:
             field, message = problem
             raise Refused(f"entry {index} (sequence {sequence}): {message}", field=field)
         unique.setdefault(sequence, entry)
     return unique
-
-
-def _sequence_of(line_id: str, index: int, entry: dict[str, Any]) -> int:
-    """The entry's sequence, or `Refused` when it is not an entry of this line's journal."""
-    if entry.get("line") != line_id:
-        raise Refused(
-            f"entry {index} is from line {entry.get('line')!r}, not {line_id}", field="line"
-        )
-    sequence = entry.get("sequence")
-    if (
-        not isinstance(sequence, int)
-        or isinstance(sequence, bool)
-        or not 1 <= sequence <= MAX_SEQUENCE
-    ):
-        raise Refused(f"entry {index}: sequence must be a positive integer", field="sequence")
-    return sequence
-
-
-def _entry_problem(entry: dict[str, Any], *, canonical: bool = True) -> tuple[str, str] | None:
-    """(field, what is wrong) for an entry the batch record cannot hold as it is, or None:
-    its kind and batch id within their columns, a timestamp with its offset, data that has
-    an RFC 8785 form (finite numbers, integers within ±2^53) without NUL characters
-    (PostgreSQL's jsonb refuses them), and the fields derivation reads as documented
-    (`contract.data_problem`)."""
-    if not isinstance(entry.get("data"), dict) or not isinstance(entry.get("kind"), str):
-        return "data", "kind or data missing"
-    kind_length = MachineEvent._meta.get_field("kind").max_length or 0
-    batch_length = MachineEvent._meta.get_field("batch_number").max_length or 0
-    if not 1 <= len(entry["kind"]) <= kind_length:
-        return "kind", f"kind must be 1 to {kind_length} characters"
-    batch_id = entry.get("batch_id")
-    if batch_id is not None and (not isinstance(batch_id, str) or len(batch_id) > batch_length):
-        return "batch_id", f"batch_id must be text of at most {batch_length} characters"
-    try:
-        moment = datetime.fromisoformat(str(entry.get("timestamp")).replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        return "timestamp", "timestamp must be ISO 8601 with its offset"
-    if canonical:
-        try:
-            seal.canonical_text(entry["data"])
-        except ValueError as exc:
-            return "data", _no_canonical_form(exc)
-    if _has_nul([entry["kind"], batch_id, entry["data"]]):
-        return "data", "NUL characters are not accepted"
-    return contract.data_problem(entry["kind"], entry["data"])
-
-
-def _no_canonical_form(exc: ValueError) -> str:
-    return f"data has no canonical JSON form ({exc})"  # rfc8785: NaN, infinity, > 2^53
-
-
-def _canonical_texts(entries: Sequence[dict[str, Any]]) -> list[str]:
-    """Each entry's data as its RFC 8785 text, or `Refused` naming the first without one."""
-    texts = []
-    for entry in entries:
-        try:
-            texts.append(seal.canonical_text(entry["data"]))
-        except ValueError as exc:
-            message = f"sequence {entry['sequence']}: {_no_canonical_form(exc)}"
-            raise Refused(message, field="data") from None
-    return texts
-
-
-def _has_nul(value: Any) -> bool:
-    """Whether any string (or key) in a decoded JSON value holds a NUL, without recursion."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 #: MachineEvent columns as inserted in bulk.
@@ -223,7 +140,7 @@ def ingest_machine_events(line_id: str, entries: Sequence[dict[str, Any]]) -> In
         whens = [_timestamp(e["timestamp"]) for e in new]
         adapted = [connection.ops.adapt_datetimefield_value(when) for when in whens]
         # The data is stored as its RFC 8785 text, which the seal hashes (0011).
-        data_texts = _canonical_texts(new)
+        data_texts = contract.canonical_texts(new)
         _insert(
             MachineEvent._meta.db_table,
             EVENT_COLUMNS,
@@ -418,14 +335,14 @@ def store_page(
 ) -> IngestReport:
     """One page as the follower read it, in one transaction: its entries, the sequence
     ranges it could not read (`gaps`), and as a data gap of its own each entry that the
-    event table cannot hold as it is (`_entry_problem`: a garbled entry stopped the
+    event table cannot hold as it is (`contract.entry_problem`: a garbled entry stopped the
     ingester, on the same page at every restart). Entries of another line, or without a
     sequence, refuse the whole page: the ingester is then following the wrong endpoint."""
     storable: list[dict[str, Any]] = []
     unstorable: list[int] = []
     for index, entry in enumerate(entries):
-        sequence = _sequence_of(line_id, index, entry)
-        problem = _entry_problem(entry)
+        sequence = contract.sequence_of(line_id, index, entry)
+        problem = contract.entry_problem(entry)
         if problem is None:
             storable.append(entry)
         else:
