@@ -151,6 +151,9 @@ def test_load_batch_refusals_change_nothing(make_line: MakeLine) -> None:
         line.load_batch("B-F", product("CISA-5-30"), VIAL_FORMATS["V5"], 10)
     with pytest.raises(InvalidValue, match="batch_id"):
         line.load_batch("  ", rocu, rocu.vial_format, 10)
+    for control in ("B\x00-1", "B\n1"):  # a NUL reached the journal, and the MES refused it
+        with pytest.raises(InvalidValue, match="no control characters"):
+            line.load_batch(control, rocu, rocu.vial_format, 10)
     assert line.batch is None
     assert line.journal.last_sequence == last
     load(line, "B-OK")

@@ -32,6 +32,8 @@ class BatchOrder:
     def __post_init__(self) -> None:
         if not self.batch_id.strip() or len(self.batch_id) > 64:
             raise InvalidValue("a batch id has 1 to 64 characters", field="batch_id")
+        if not self.batch_id.isprintable():
+            raise InvalidValue("a batch id has no control characters", field="batch_id")
         if isinstance(self.target_quantity, bool) or not isinstance(self.target_quantity, int):
             raise InvalidValue("a whole number of vials", field="target_quantity")
         if not 1 <= self.target_quantity <= MAX_BATCH_VIALS:
