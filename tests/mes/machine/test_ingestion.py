@@ -295,3 +295,12 @@ def test_a_data_gap_blocks_until_qa_resolves_it_with_a_reason(world: World) -> N
     assert open_gaps_for("GAP-A") == []
     with pytest.raises(Conflict):
         resolve_data_gap(world.users["qa"], gap, "again")
+
+
+def test_a_gap_resolution_longer_than_its_column_is_refused(world: World) -> None:
+    [gap] = record_data_gap("LINE-1", 10, 12)
+    with pytest.raises(Refused) as long:
+        resolve_data_gap(world.users["qa"], gap, "r" * 501)
+    assert (long.value.field, long.value.message) == ("reason", "at most 500 characters, got 501")
+    gap.refresh_from_db()
+    assert gap.resolved_at is None

@@ -206,3 +206,31 @@ def test_recall_through_the_pages_and_the_api(world: World) -> None:
     assert "dispatched 6 = returned 6 + used 0 + missing 0" in text
     assert "approved" in text
     assert "(Europe/Paris)" in text
+
+
+def test_an_explanation_longer_than_its_column_is_refused_not_cut(world: World) -> None:
+    # It was cut to 500 characters without a word (and a data gap's resolution failed on
+    # PostgreSQL alone): update() does not pass through the column check before save.
+    lot = released_lot(world, "R-001", 100)
+    deliver(world, "orderer_a", 5, receive=5)
+    qa = world.users["qa"]
+    opened = recall.open_recall(qa, lot, "bad")
+    notice = opened.notices.get()
+    with pytest.raises(Refused) as long:
+        recall.acknowledge(
+            world.users["pharmacist"], notice, returned=4, used=0, explanation="x" * 501
+        )
+    assert (long.value.field, long.value.message) == (
+        "explanation",
+        "at most 500 characters, got 501",
+    )
+    notice.refresh_from_db()
+    assert notice.acknowledged_at is None
+    recall.acknowledge(
+        world.users["pharmacist"], notice, returned=4, used=0, explanation="one lost"
+    )
+    with pytest.raises(Refused) as long:
+        recall.close_recall(qa, opened, explanations={notice.pk: "y" * 501}, **sign(qa))
+    assert long.value.field == f"explanation.{notice.pk}"
+    opened.refresh_from_db()
+    assert opened.closed_at is None

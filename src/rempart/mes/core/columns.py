@@ -56,3 +56,17 @@ def refuse_what_columns_cannot_hold(
         limit = field.max_length if isinstance(field, models.CharField) else None
         if limit is not None and len(value) > limit:
             raise Refused(f"at most {limit} characters, got {len(value)}", field=field.name)
+
+
+def fitting(model: type[models.Model], column: str, value: str, *, field: str) -> str:
+    """`value` when `model.column` can hold it, else `Refused` naming `field`.
+
+    For the writes that bypass `save()` (`update()`), which the signal does not see.
+    """
+    definition = model._meta.get_field(column)
+    if "\x00" in value:
+        raise Refused("must not contain NUL characters", field=field)
+    limit = definition.max_length if isinstance(definition, models.CharField) else None
+    if limit is not None and len(value) > limit:
+        raise Refused(f"at most {limit} characters, got {len(value)}", field=field)
+    return value

@@ -31,6 +31,7 @@ from rempart.mes.accounts.services import actor_for
 from rempart.mes.audit.context import Actor, audited_write
 from rempart.mes.batches.models import Batch
 from rempart.mes.batches.services import move
+from rempart.mes.core.columns import fitting
 from rempart.mes.core.errors import Conflict, NotPermitted, Refused
 from rempart.mes.machine import contract, derive, seal
 from rempart.mes.machine.limits import approved_limit_sets, media_fill_coverages
@@ -387,6 +388,7 @@ def resolve_data_gap(qa: User, gap: DataGap, reason: str, request_id: str = "") 
         raise NotPermitted("only a QA reviewer resolves a data gap", field="user")
     if not reason.strip():
         raise Refused("say why the gap does not affect the batch", field="reason")
+    fitting(DataGap, "resolution", reason.strip(), field="reason")
     with audited_write(actor_for(qa, request_id), reason=reason.strip()):
         updated = DataGap.objects.filter(pk=gap.pk, resolved_at__isnull=True).update(
             resolved_by=qa.printed_name, resolution=reason.strip(), resolved_at=datetime.now(UTC)

@@ -38,6 +38,7 @@ from rempart.mes.accounts.permissions import require
 from rempart.mes.accounts.services import actor_for
 from rempart.mes.audit.context import audited_write
 from rempart.mes.catalog.models import Hospital
+from rempart.mes.core.columns import fitting
 from rempart.mes.core.errors import Conflict, NotFound, Refused
 from rempart.mes.signatures.services import (
     ShownSignature,
@@ -182,6 +183,7 @@ def acknowledge(
     if notice.acknowledged_at is not None:
         raise Conflict(f"{notice.hospital.name} has already acknowledged", field="notice")
     line = RecallLine(notice.hospital.name, notice.dispatched, returned, used)
+    fitting(RecallNotice, "explanation", explanation.strip(), field="explanation")
     try:
         check_recall_line(line, explanation or "(to explain at closure)")
     except DomainError as exc:
@@ -235,7 +237,7 @@ def acknowledge(
             acknowledged_at=timezone.now(),
             returned=returned,
             used=used,
-            explanation=explanation.strip()[:500],
+            explanation=explanation.strip(),
         )
     notice.refresh_from_db()
     return notice
@@ -263,6 +265,7 @@ def close_recall(
     notes: dict[str, str] = {}
     for notice in notices:
         note = (explanations.get(notice.pk) or notice.explanation).strip()
+        fitting(RecallNotice, "explanation", note, field=f"explanation.{notice.pk}")
         line = RecallLine(notice.hospital.name, notice.dispatched, notice.returned, notice.used)
         try:
             check_recall_line(line, note)
@@ -291,7 +294,7 @@ def close_recall(
                 )
             if notes[notice.hospital.name] != notice.explanation:
                 RecallNotice.objects.filter(pk=notice.pk).update(
-                    explanation=notes[notice.hospital.name][:500]
+                    explanation=notes[notice.hospital.name]
                 )
         Recall.objects.filter(pk=recall.pk).update(
             closed_at=timezone.now(), reconciliation=reconciliation_text(lines, notes)
