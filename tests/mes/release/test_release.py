@@ -93,6 +93,21 @@ def test_rejection_moves_batch_and_lot_to_rejected(world: World) -> None:
     assert release_decisions(batch)[-1]["meaning"] == "rejected"
 
 
+def test_a_reason_or_comment_longer_than_its_column_is_refused_not_cut(world: World) -> None:
+    # Signed records: the text was cut to 500 characters before it was signed.
+    batch = prepared(world, "REL-LONG", assay="80")
+    pharma, qa = world.users["pharmacist"], world.users["qa"]
+    with pytest.raises(Refused) as long:
+        reject_batch(pharma, batch, password=PASSWORD, totp_code=code(pharma), reason="r" * 501)
+    assert (long.value.field, long.value.message) == ("reason", "at most 500 characters, got 501")
+    with pytest.raises(Refused) as long:
+        review_audit_trail(qa, batch, password=PASSWORD, totp_code=code(qa), comment="c" * 501)
+    assert long.value.field == "comment"
+    batch.refresh_from_db()
+    assert batch.state != "rejected"
+    assert release_decisions(batch) == []
+
+
 def _clearance(world: World, batch: Batch, who: str, meaning: Meaning) -> LineClearance:
     with audited_write(SYSTEM):
         clearance, _ = LineClearance.objects.get_or_create(batch=batch, checks="line clear")

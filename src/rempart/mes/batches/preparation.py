@@ -27,6 +27,7 @@ from rempart.mes.accounts.permissions import require
 from rempart.mes.accounts.services import actor_for
 from rempart.mes.audit.context import audited_write
 from rempart.mes.batches.models import Batch, ComponentLot, PreparationStep
+from rempart.mes.core.columns import fitting
 from rempart.mes.core.errors import Conflict, NotPermitted, Refused
 from rempart.mes.signatures.services import (
     ShownSignature,
@@ -218,7 +219,7 @@ def sign_preparation_step(
             batch=batch,
             step=step,
             position=position,
-            comment=comment.strip()[:500],
+            comment=fitting(PreparationStep, "comment", comment.strip(), field="comment"),
             api_mg=weighed if sheet_step.kind is prep.StepKind.COMPOUNDING else None,
             volume_ml=volume if sheet_step.kind is prep.StepKind.COMPOUNDING else None,
         )

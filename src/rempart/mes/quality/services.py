@@ -15,6 +15,7 @@ from rempart.mes.accounts.permissions import require
 from rempart.mes.accounts.services import actor_for
 from rempart.mes.audit.context import Actor, audited_write
 from rempart.mes.batches.models import Batch
+from rempart.mes.core.columns import fitting
 from rempart.mes.core.errors import Conflict, NotPermitted, Refused
 from rempart.mes.quality.models import CLASSIFICATIONS, SOURCES, Deviation, DeviationBatch
 from rempart.mes.signatures.services import check_signer_may_sign, write_signature
@@ -49,7 +50,7 @@ def record_deviation(
             Deviation.objects.filter(source=source, origin=origin).first() if origin else None
         )
         deviation = existing or Deviation.objects.create(
-            title=title.strip()[:200],
+            title=fitting(Deviation, "title", title.strip(), field="title"),
             description=description.strip(),
             source=source,
             classification=classification,

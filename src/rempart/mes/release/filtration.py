@@ -21,6 +21,7 @@ from rempart.mes.accounts.permissions import require
 from rempart.mes.accounts.services import actor_for
 from rempart.mes.audit.context import audited_write
 from rempart.mes.batches.models import Batch
+from rempart.mes.core.columns import fitting
 from rempart.mes.core.errors import Conflict, NotPermitted, Refused
 from rempart.mes.release.models import FilterIntegrityTest
 from rempart.mes.signatures.services import (
@@ -107,7 +108,7 @@ def record_filter_test(
             limit=maximum,
             unit=unit_text,
             passed=filter_test_passes(chosen, measured, maximum),
-            comment=comment.strip()[:500],
+            comment=fitting(FilterIntegrityTest, "comment", comment.strip(), field="comment"),
         )
         write_signature(user, test, Meaning.PERFORMED, comment="filter integrity test")
     return test

@@ -24,6 +24,7 @@ from rempart.mes.accounts.services import actor_for
 from rempart.mes.audit.context import audited_write
 from rempart.mes.batches.models import Batch
 from rempart.mes.batches.services import move
+from rempart.mes.core.columns import fitting
 from rempart.mes.core.errors import Conflict, NotPermitted, Refused
 from rempart.mes.qc.facts import exceptions_of, performers, release_checklist
 from rempart.mes.release.models import AuditTrailReview, ReleaseDecision
@@ -103,7 +104,7 @@ def review_audit_trail(
             reviewer=user,
             reviewer_name=user.printed_name,
             exceptions="\n".join(exceptions_of(locked)),
-            comment=comment.strip()[:500],
+            comment=fitting(AuditTrailReview, "comment", comment.strip(), field="comment"),
         )
         write_signature(user, review, Meaning.REVIEWED, comment="audit trail review")
     return review
@@ -146,7 +147,7 @@ def release_batch(
                 decision="released",
                 pharmacist=user,
                 pharmacist_name=user.printed_name,
-                comment=comment.strip()[:500],
+                comment=fitting(ReleaseDecision, "comment", comment.strip(), field="comment"),
                 expiry_date=expiry,
             )
             move(actor, locked, BatchState.RELEASED, reason="released by the pharmacist")
@@ -189,7 +190,7 @@ def reject_batch(
                 decision="rejected",
                 pharmacist=user,
                 pharmacist_name=user.printed_name,
-                comment=reason.strip()[:500],
+                comment=fitting(ReleaseDecision, "comment", reason.strip(), field="reason"),
             )
             move(actor, locked, BatchState.REJECTED, reason=reason.strip())
             move_lot(actor, lot, LotStatus.REJECTED, reason=reason.strip())
