@@ -7,7 +7,10 @@ neither. Both reached API clients as errors 500 on PostgreSQL only (core/middlew
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rempart.mes.audit.context import Actor, audited_write
 from rempart.mes.catalog.models import Hospital
@@ -110,3 +113,22 @@ def test_a_json_body_nested_thousands_deep_is_refused_not_a_crash(orderer_a: Per
             400,
             {"message": "the JSON body is nested deeper than 64 levels", "field": None},
         )
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(
+    world: World, pharmacist: Persona, orderer_a: Persona, settings: Any
+) -> None:
+    # Django spooled an upload of any size to disk; the limit is 32 MB, 1 MB here.
+    settings.REMPART_MAX_REQUEST_BYTES = 1024 * 1024
+    upload = SimpleUploadedFile("results.csv", b"sample_id,value\n" + b"x" * 2_000_000)
+    page = pharmacist.client.post("/qc/import", {"file": upload})
+    assert page.status_code == 413
+    assert "larger than 1 MB" in page.content.decode()
+    body = '{"lines": [], "note": "' + "n" * 2_000_000 + '"}'
+    api = orderer_a.client.post("/api/orders", body, content_type="application/json")
+    assert (api.status_code, api.json()) == (
+        413,
+        {"message": "the request is larger than 1 MB", "field": None},
+    )
+    small = orderer_a.client.post("/api/orders", {"lines": []}, content_type="application/json")
+    assert small.status_code != 413

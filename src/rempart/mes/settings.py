@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "rempart.mes.core.middleware.SessionTimeout",
     # After the session and the user (the 400 page shows who is signed in), before any view.
+    "rempart.mes.core.middleware.RefuseLargeBodies",
     "rempart.mes.core.middleware.RefuseNul",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -159,6 +160,8 @@ EMAIL_BACKEND = CONFIG.email_backend
 #: The shortage watch (`rempart.mes.supply`): regional cover threshold and alert recipients.
 SUPPLY_COVER_THRESHOLD_DAYS = CONFIG.cover_threshold_days
 REMPART_MIN_RESIDUAL_SHELF_LIFE_DAYS = CONFIG.min_residual_shelf_life_days
+#: The largest request body accepted (uploads included): core.middleware.RefuseLargeBodies.
+REMPART_MAX_REQUEST_BYTES = 32 * 1024 * 1024
 REMPART_NEAR_EXPIRY_DAYS = CONFIG.near_expiry_days
 SUPPLY_ALERT_EMAILS = list(CONFIG.alert_emails)
 

@@ -131,6 +131,31 @@ class RefuseNul:
         return error_page(request, 400, f"{message} ({field})" if field else message)
 
 
+class RefuseLargeBodies:
+    """Answer 413 to a request whose body is larger than `REMPART_MAX_REQUEST_BYTES`, before
+    anything reads it. Django bounds form fields (2.5 MB) but not uploaded files, which it
+    spools to disk whatever their size; rempart's largest upload, the BDPM list of
+    major-therapeutic-interest medicines, is about 1.2 MB."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = int(settings.REMPART_MAX_REQUEST_BYTES)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body it cannot measure
+        if length <= limit:
+            return self.get_response(request)
+        message = f"the request is larger than {limit // (1024 * 1024)} MB"
+        if request.path.startswith("/api/"):
+            return JsonResponse({"message": message, "field": None}, status=413)
+        from rempart.mes.core.pages import error_page
+
+        return error_page(request, 413, message)
+
+
 class SecurityHeaders:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
