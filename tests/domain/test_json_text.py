@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rempart.domain.json_text import MAX_DEPTH, depth, loads
+from rempart.domain.json_text import MAX_DEPTH, depth, loads, nul_path
 
 
 def nested(levels: int) -> str:
@@ -34,3 +34,10 @@ def test_invalid_json_is_still_invalid_json() -> None:
     with pytest.raises(json.JSONDecodeError) as caught:
         loads('{\n  "a": oops}')
     assert (caught.value.lineno, caught.value.msg) == (2, "Expecting value")
+
+
+def test_nul_path_names_the_first_string_or_key_holding_a_nul() -> None:
+    assert nul_path({"lines": [{"product": "ROCU\x00", "note": "x\x00"}]}) == "lines.0.product"
+    assert nul_path({"a": 1, "b\x00": "x"}) == "b\x00"
+    assert nul_path("x\x00") == ""
+    assert nul_path({"lines": [{"product": "ROCU"}], "n": None}) is None

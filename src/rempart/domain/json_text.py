@@ -45,3 +45,26 @@ def depth(value: Any) -> int:
             return deepest  # enough to refuse
         stack.extend((child, level + 1) for child in children)
     return deepest
+
+
+def nul_path(value: Any) -> str | None:
+    """The dotted path (`lines.0.product`; "" for the value itself) of the first string or
+    key holding a NUL character in a decoded JSON value, in document order, or None."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return path
+            continue
+        children: list[tuple[str, Any]] = []
+        if isinstance(item, dict):
+            for key, child in item.items():
+                child_path = f"{path}.{key}".lstrip(".")
+                if "\x00" in key:
+                    return child_path
+                children.append((child_path, child))
+        elif isinstance(item, list):
+            children = [(f"{path}.{i}".lstrip("."), child) for i, child in enumerate(item)]
+        stack.extend(reversed(children))
+    return None

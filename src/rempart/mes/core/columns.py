@@ -41,6 +41,14 @@ def _check_number(field: models.Field[Any, Any], value: object) -> None:
             raise Refused(f"at most {whole} digits before the decimal point", field=field.name)
 
 
+def _check_text(column: models.Field[Any, Any], value: str, field: str) -> None:
+    if "\x00" in value:
+        raise Refused("must not contain NUL characters", field=field)
+    limit = column.max_length if isinstance(column, models.CharField) else None
+    if limit is not None and len(value) > limit:
+        raise Refused(f"at most {limit} characters, got {len(value)}", field=field)
+
+
 def refuse_what_columns_cannot_hold(
     sender: type[models.Model], instance: models.Model, raw: bool = False, **_: Any
 ) -> None:
@@ -51,11 +59,7 @@ def refuse_what_columns_cannot_hold(
         if not isinstance(value, str):
             _check_number(field, value)
             continue
-        if "\x00" in value:
-            raise Refused("must not contain NUL characters", field=field.name)
-        limit = field.max_length if isinstance(field, models.CharField) else None
-        if limit is not None and len(value) > limit:
-            raise Refused(f"at most {limit} characters, got {len(value)}", field=field.name)
+        _check_text(field, value, field.name)
 
 
 def fitting(model: type[models.Model], column: str, value: str, *, field: str) -> str:
@@ -64,9 +68,6 @@ def fitting(model: type[models.Model], column: str, value: str, *, field: str) -
     For the writes that bypass `save()` (`update()`), which the signal does not see.
     """
     definition = model._meta.get_field(column)
-    if "\x00" in value:
-        raise Refused("must not contain NUL characters", field=field)
-    limit = definition.max_length if isinstance(definition, models.CharField) else None
-    if limit is not None and len(value) > limit:
-        raise Refused(f"at most {limit} characters, got {len(value)}", field=field)
+    if isinstance(definition, models.Field):
+        _check_text(definition, value, field)
     return value

@@ -8,7 +8,6 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -49,25 +48,6 @@ class RequestId:
         return response
 
 
-def _nul_in(value: Any, name: str) -> str | None:
-    """The name of the first string (or key) in a decoded JSON value holding a NUL, or None."""
-    if isinstance(value, str):
-        return name if "\x00" in value else None
-    items: list[tuple[str, Any]] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if "\x00" in key:
-                return f"{name}.{key}".lstrip(".")
-            items.append((f"{name}.{key}".lstrip("."), item))
-    elif isinstance(value, list):
-        items = [(f"{name}.{i}".lstrip("."), item) for i, item in enumerate(value)]
-    for path, item in items:
-        found = _nul_in(item, path)
-        if found is not None:
-            return found
-    return None
-
-
 class _TooDeep(Exception):
     """A JSON body nested deeper than `json_text.MAX_DEPTH`."""
 
@@ -76,7 +56,7 @@ def _field_with_nul(request: HttpRequest) -> str | None:
     """Where the request carries a NUL character: the path, a parameter, a form or JSON field.
 
     Raises `_TooDeep` for a JSON body nested too deeply to read (the JSON parser of the API
-    and `_nul_in` would fail on it with a RecursionError: an error 500).
+    and the NUL search would fail on it with a RecursionError: an error 500).
     """
     if "\x00" in request.path:
         return "path"
@@ -94,7 +74,7 @@ def _field_with_nul(request: HttpRequest) -> str | None:
                 return None  # the API says the body cannot be parsed
             except ValueError:
                 return None  # not UTF-8: likewise
-            return _nul_in(decoded, "")
+            return json_text.nul_path(decoded)
         if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             for name, values in request.POST.lists():  # uploaded files are not read here
                 if "\x00" in name or any("\x00" in v for v in values):

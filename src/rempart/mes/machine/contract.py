@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import models
 
+from rempart.domain import json_text
 from rempart.mes.core.errors import Refused
 from rempart.mes.machine import seal
 from rempart.mes.machine.derive import TERMINAL_STATES, station_record
@@ -191,7 +192,7 @@ def entry_problem(entry: dict[str, Any], *, canonical: bool = True) -> tuple[str
             seal.canonical_text(entry["data"])
         except ValueError as exc:
             return "data", _no_canonical_form(exc)
-    if _has_nul([entry["kind"], batch_id, entry["data"]]):
+    if json_text.nul_path([entry["kind"], batch_id, entry["data"]]) is not None:
         return "data", "NUL characters are not accepted"
     return data_problem(entry["kind"], entry["data"])
 
@@ -210,19 +211,3 @@ def canonical_texts(entries: Sequence[dict[str, Any]]) -> list[str]:
             message = f"sequence {entry['sequence']}: {_no_canonical_form(exc)}"
             raise Refused(message, field="data") from None
     return texts
-
-
-def _has_nul(value: Any) -> bool:
-    """Whether any string (or key) in a decoded JSON value holds a NUL, without recursion."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
